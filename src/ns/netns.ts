@@ -1,0 +1,245 @@
+// Named network namespaces, compatible with iproute2's `ip netns` (ip/ipnetns.c):
+// a namespace NAME is a bind mount of a namespace file on /run/netns/NAME.
+//
+// Thread rules (DESIGN.md): setns(2) and unshare(2) move only the calling OS thread, so
+// every switch here is synchronous and undone in `finally` before control returns to
+// the event loop.
+
+import { readdirSync, statSync } from 'node:fs';
+import { VpingError, SysError, UsageError } from '../sys/errors.js';
+import {
+  CLONE_NEWNET, LOCK_EX, LOCK_UN, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED,
+  O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, close, flock, mkdir, mount, mountSoft, open, setns,
+  umount2Soft, unlink, unshare,
+} from '../sys/libc.js';
+import { OwnedFd } from '../sys/fd.js';
+
+export const NETNS_RUN_DIR = '/run/netns';
+const THREAD_NET = '/proc/thread-self/ns/net';
+const EINVAL = 22;
+const EEXIST = 17;
+const ENOENT = 2;
+
+/** Why a namespace name is refused, or null when it is fine (iproute2's rules, plus NAME_MAX). */
+export function netnsNameProblem(name: string): string | null {
+  if (name.length === 0) return 'namespace name is empty';
+  if (name === '.' || name === '..') return `namespace name "${name}" is not allowed`;
+  if (name.includes('/')) return `namespace name "${name}" contains '/'`;
+  if (name.includes('\0')) return 'namespace name contains a NUL byte';
+  if (Buffer.byteLength(name) > 255) return `namespace name is ${Buffer.byteLength(name)} bytes (at most 255)`;
+  return null;
+}
+
+export function checkNetnsName(name: string): void {
+  const p = netnsNameProblem(name);
+  if (p) throw new UsageError(`invalid namespace name: ${p}`);
+}
+
+export const netnsPath = (name: string): string => `${NETNS_RUN_DIR}/${name}`;
+
+/** An open handle on a network namespace (an fd on its nsfs inode). */
+export class NetNs implements Disposable {
+  readonly name: string | null;
+  readonly #fd: OwnedFd;
+  constructor(fd: number, name: string | null) {
+    this.#fd = new OwnedFd(fd);
+    this.name = name;
+  }
+  get fd(): number {
+    return this.#fd.fd;
+  }
+  /** `ns1`, or `(this namespace)` for an unnamed handle. */
+  get label(): string {
+    return this.name ?? '(current namespace)';
+  }
+  close(): void {
+    this.#fd.close();
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Open the named namespace; a clear error when it does not exist. */
+export function openNetns(name: string): NetNs {
+  checkNetnsName(name);
+  try {
+    return new NetNs(open(netnsPath(name), O_RDONLY), name);
+  } catch (e) {
+    if (e instanceof SysError && e.errno === ENOENT) {
+      throw new VpingError('ENOENT', `namespace "${name}" does not exist (no ${netnsPath(name)})`);
+    }
+    throw e;
+  }
+}
+
+/** A handle on the namespace of the calling thread. */
+export function currentNetns(): NetNs {
+  return new NetNs(open(THREAD_NET, O_RDONLY), null);
+}
+
+/** What a caller may name a namespace by: a handle, a name, or null for "where I am". */
+export type NetnsRef = NetNs | string | null | undefined;
+
+/**
+ * Run `fn` synchronously inside `ns`, and come back in `finally`. Refuses functions that
+ * return a promise: after the first await, the thread would already be back home while
+ * the rest of the function thinks it is not (DESIGN.md rule 1).
+ */
+export function withNetns<T>(ns: NetnsRef, fn: () => T): T {
+  if (ns === null || ns === undefined) return checkSync(fn());
+  const target = typeof ns === 'string' ? openNetns(ns) : ns;
+  const home = currentNetns();
+  try {
+    setns(target.fd, CLONE_NEWNET, `setns(${target.label})`);
+    try {
+      return checkSync(fn());
+    } finally {
+      // If this fails the thread is stranded in another namespace: nothing safe remains.
+      setns(home.fd, CLONE_NEWNET, 'setns(back to the original namespace)');
+    }
+  } finally {
+    home.close();
+    if (typeof ns === 'string') target.close();
+  }
+}
+
+function checkSync<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function') {
+    throw new VpingError('EASYNC', 'withNetns: the function returned a promise; namespaces can only be entered synchronously');
+  }
+  return v;
+}
+
+/** `mount --make-shared /run/netns`, making it a mount point first (ipnetns.c netns_add). */
+function prepareRunDir(): void {
+  try {
+    mkdir(NETNS_RUN_DIR, 0o755);
+  } catch (e) {
+    if (!(e instanceof SysError && e.errno === EEXIST)) throw e;
+  }
+  // Parallel adds used to stack mounts until the system locked up: serialise on the dir.
+  const dfd = open(NETNS_RUN_DIR, O_RDONLY | O_DIRECTORY);
+  try {
+    flock(dfd, LOCK_EX, `flock(${NETNS_RUN_DIR})`);
+    let madeMountPoint = false;
+    while (true) {
+      const r = mountSoft('', NETNS_RUN_DIR, 'none', MS_SHARED | MS_REC);
+      if (r === 0) break;
+      if (r !== -EINVAL || madeMountPoint) throw new SysError(`mount --make-shared ${NETNS_RUN_DIR}`, -r);
+      mount(NETNS_RUN_DIR, NETNS_RUN_DIR, 'none', MS_BIND | MS_REC, `mount --bind ${NETNS_RUN_DIR}`);
+      mount('', NETNS_RUN_DIR, 'none', MS_PRIVATE | MS_REC, `mount --make-private ${NETNS_RUN_DIR}`);
+      madeMountPoint = true;
+    }
+    flock(dfd, LOCK_UN);
+  } finally {
+    close(dfd);
+  }
+}
+
+/**
+ * `ip netns add NAME`: a new, empty network namespace pinned at /run/netns/NAME.
+ * Every step is undone if a later one fails; the calling thread ends where it started.
+ */
+export function addNetns(name: string): void {
+  checkNetnsName(name);
+  prepareRunDir();
+  const path = netnsPath(name);
+  try {
+    close(open(path, O_RDONLY | O_CREAT | O_EXCL, 0));
+  } catch (e) {
+    if (e instanceof SysError && e.errno === EEXIST) {
+      throw new VpingError('EEXIST', `namespace "${name}" already exists (${path})`);
+    }
+    throw e;
+  }
+  let mounted = false;
+  try {
+    const home = currentNetns();
+    try {
+      unshare(CLONE_NEWNET);
+      try {
+        mount(THREAD_NET, path, 'none', MS_BIND, `mount --bind ${THREAD_NET} ${path}`);
+        mounted = true;
+      } finally {
+        setns(home.fd, CLONE_NEWNET, 'setns(back to the original namespace)');
+      }
+    } finally {
+      home.close();
+    }
+  } catch (e) {
+    if (mounted) umount2Soft(path, MNT_DETACH);
+    try {
+      unlink(path);
+    } catch {
+      /* already gone */
+    }
+    throw e;
+  }
+}
+
+/** `ip netns del NAME`. */
+export function delNetns(name: string): void {
+  checkNetnsName(name);
+  const path = netnsPath(name);
+  if (!existsNetns(name)) throw new VpingError('ENOENT', `namespace "${name}" does not exist (no ${path})`);
+  const r = umount2Soft(path, MNT_DETACH);
+  // EINVAL: not a mount point (a stale file left by a killed `add`): still remove it.
+  if (r < 0 && r !== -EINVAL) throw new SysError(`umount ${path}`, -r);
+  unlink(path);
+}
+
+export function existsNetns(name: string): boolean {
+  if (netnsNameProblem(name)) return false;
+  try {
+    statSync(netnsPath(name));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Names in /run/netns, newest first as `ip netns list` prints them (readdir order). */
+export function listNetnsNames(): string[] {
+  try {
+    return readdirSync(NETNS_RUN_DIR).filter((n) => n !== '.' && n !== '..');
+  } catch {
+    return [];
+  }
+}
+
+/** Is /run/netns/NAME a live namespace mount (and not a stale file from a killed add)? */
+export function isNetnsMounted(name: string): boolean {
+  try {
+    const st = statSync(netnsPath(name));
+    // nsfs inodes live on the nsfs device; a plain file on tmpfs does not.
+    const self = statSync(THREAD_NET);
+    return st.dev === self.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** Key identifying a namespace inode: `dev:ino`. */
+function nsKey(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** `ip netns identify PID`: the names whose namespace is the one PID lives in. */
+export function identifyPid(pid: number | 'self'): string[] {
+  const key = nsKey(`/proc/${pid}/ns/net`);
+  if (key === null) throw new VpingError('ESRCH', `no process ${pid}`);
+  return listNetnsNames().filter((n) => nsKey(netnsPath(n)) === key);
+}
+
+/** The name of the namespace an fd or path refers to, if it has one. */
+export function nameOfNetns(ns: NetNs): string | null {
+  if (ns.name) return ns.name;
+  const key = nsKey(`/proc/self/fd/${ns.fd}`);
+  return listNetnsNames().find((n) => nsKey(netnsPath(n)) === key) ?? null;
+}
