@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The vping command: parse with commander, call the library, print. No logic here.
+// Global options come before the command, as with `ip -n NS -j ...`.
+import { Command, CommanderError } from 'commander';
+import { fail } from './run.js';
+import { isVpingError } from '../src/sys/errors.js';
+import { registerCommands } from './commands/index.js';
+
+export interface GlobalOptions {
+  /** -n NS: run the command inside the named namespace (as `ip -n`). */
+  netns?: string;
+  /** -j: JSON output where the command shows something. */
+  json?: boolean;
+}
+
+const program = new Command();
+program
+  .name('vping')
+  .description('network namespaces, veth pairs, ICMP latency and capture: ip, ping and tcpdump in one process')
+  .version('0.1.0', '-V, --version')
+  .option('-n, --netns <name>', 'run the command inside the named network namespace (as ip -n)')
+  .option('-j, --json', 'print JSON where the command shows something')
+  .enablePositionalOptions()
+  .showHelpAfterError()
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // help and version exit 0; parse errors (unknown option, bad value) exit 2 as ping does.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+    process.exit(2);
+  }
+  if (isVpingError(e)) fail(e.message);
+  throw e;
+}
