@@ -1,0 +1,373 @@
+// Statistics of a bench run, as pure functions of the model: sockperf's percentiles, iputils'
+// min/avg/max/mdev to the truncation, loss and echo/s, totals over pairs, histograms.
+// Every presenter (table, JSON, Prometheus, HTML) reads the RowSummary made here.
+//
+// src/icmp had no statistics module to share when this was written (issue 3 is in progress);
+// if it grows one with the same iputils formula, this file can delegate mdev to it.
+import {
+  SEGMENTS,
+  type BenchMode,
+  type BenchRow,
+  type ClockSource,
+  type Direction,
+  type PeerFigures,
+  type SegmentName,
+  type TraceSegments,
+} from './model.js';
+
+/** The percentiles a bench reports, as fractions. */
+export const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
+export type Quantile = (typeof QUANTILES)[number];
+
+/**
+ * sockperf's index of percentile p (a fraction) among n sorted samples:
+ * `int index = (int)(0.5 + p * n) - 1;` (sockperf prints nothing when it is negative).
+ * C's (int) of a positive double truncates, as Math.trunc does.
+ */
+export function percentileIndex(p: number, n: number): number {
+  return Math.trunc(0.5 + p * n) - 1;
+}
+
+/** The p-th percentile of ascending samples by sockperf's rule; undefined when its index is out of range. */
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number | undefined {
+  const i = percentileIndex(p, sorted.length);
+  return i >= 0 && i < sorted.length ? sorted[i] : undefined;
+}
+
+/** An ascending copy (the row keeps its samples in arrival order). */
+export function sortedCopy(a: Float64Array): Float64Array {
+  return a.slice().sort();
+}
+
+/** Distribution of integer-ns values: extremes, sockperf percentiles, mean. */
+export interface Distribution {
+  count: number;
+  minNs: number;
+  p50Ns: number;
+  p90Ns: number;
+  p99Ns: number;
+  p999Ns: number;
+  maxNs: number;
+  /** Sum of the samples, ns (exact: integers below 2^53). */
+  sumNs: number;
+  /** sumNs / count, truncated to an integer ns. */
+  meanNs: number;
+}
+
+/** Distribution of ascending samples; null when there are none. */
+export function distributionOfSorted(sorted: Float64Array): Distribution | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i];
+  const q = (p: number): number => percentileOfSorted(sorted, p) as number; // n ≥ 1 and p ≥ 0.5: index in range
+  return {
+    count: n,
+    minNs: sorted[0],
+    p50Ns: q(0.5),
+    p90Ns: q(0.9),
+    p99Ns: q(0.99),
+    p999Ns: q(0.999),
+    maxNs: sorted[n - 1],
+    sumNs: sum,
+    meanNs: Math.trunc(sum / n),
+  };
+}
+
+/** iputils' `rtt min/avg/max/mdev` figures, integer µs as ping keeps them. */
+export interface IputilsRtt {
+  minUs: number;
+  avgUs: number;
+  maxUs: number;
+  mdevUs: number;
+}
+
+// iputils ping/ping_output.c:
+//   static long llsqrt(long long a) {
+//     long long prev = LLONG_MAX; long long x = a;
+//     if (x > 0) { while (x < prev) { prev = x; x = (x + (a / x)) / 2; } }
+//     return (long)x;
+//   }
+// Newton's method on integers. It returns x, not prev: when a+1 is a perfect square the last
+// step overshoots to sqrt(a+1) (llsqrt(3) = 2, llsqrt(8) = 3), and for a ≤ 0 it returns a.
+// BigInt keeps the integer division exact for any a.
+export function llsqrt(a: number): number {
+  const A = BigInt(a);
+  let prev = (1n << 63n) - 1n;
+  let x = A;
+  if (x > 0n) {
+    while (x < prev) {
+      prev = x;
+      x = (x + A / x) / 2n;
+    }
+  }
+  return Number(x);
+}
+
+const INT_MAX = 2147483647;
+
+/**
+ * min/avg/max/mdev exactly as iputils ping (ping_common.c gather_statistics and
+ * ping_output.c ping_print_statistics), from integer-µs samples in arrival order:
+ *   tsum += t; tsum2 += t*t  (doubles)          total = received + duplicates
+ *   tmavg = (long)(tsum / total)
+ *   tmvar = tsum < INT_MAX ? (long long)((tsum2 - tsum*tsum/total) / total)
+ *                          : (long long)(tsum2/total - tmavg*tmavg)
+ *   mdev  = llsqrt(tmvar)
+ * Null when there is no sample (ping prints no rtt line then).
+ */
+export function iputilsRtt(samplesUs: ArrayLike<number>): IputilsRtt | null {
+  const total = samplesUs.length;
+  if (total === 0) return null;
+  let tsum = 0;
+  let tsum2 = 0;
+  let tmin = Infinity;
+  let tmax = 0;
+  for (let i = 0; i < total; i++) {
+    const t = samplesUs[i];
+    tsum += t;
+    tsum2 += t * t;
+    if (t < tmin) tmin = t;
+    if (t > tmax) tmax = t;
+  }
+  const tmavg = Math.trunc(tsum / total);
+  const tmvar = tsum < INT_MAX ? Math.trunc((tsum2 - (tsum * tsum) / total) / total) : Math.trunc(tsum2 / total - tmavg * tmavg);
+  return { minUs: tmin, avgUs: tmavg, maxUs: tmax, mdevUs: llsqrt(tmvar) };
+}
+
+/**
+ * ping's own RTT of an ns sample: it subtracts two timevals, so it sees whole µs. Truncating
+ * the ns difference is the same except when the two instants straddle µs boundaries (±1 µs).
+ */
+export function nsToPingUs(ns: number): number {
+  return Math.trunc(ns / 1000);
+}
+
+/** iputils figures of integer-ns samples (each truncated to µs first, as ping sees them). */
+export function iputilsRttOfNs(samplesNs: Float64Array): IputilsRtt | null {
+  const us = new Float64Array(samplesNs.length);
+  for (let i = 0; i < us.length; i++) us[i] = nsToPingUs(samplesNs[i]);
+  return iputilsRtt(us);
+}
+
+/** RTT of a row: the distribution in ns plus ping's figures and the exact standard deviation. */
+export interface RttSummary extends Distribution {
+  /** Population standard deviation of the ns samples (not truncated to µs), rounded to ns. */
+  stddevNs: number;
+  iputils: IputilsRtt;
+}
+
+/** Summarize RTT samples in arrival order; pass `sorted` when an ascending copy is at hand. */
+export function summarizeRtt(samplesNs: Float64Array, sorted: Float64Array = sortedCopy(samplesNs)): RttSummary | null {
+  const d = distributionOfSorted(sorted);
+  if (!d) return null;
+  const mean = d.sumNs / d.count;
+  let ss = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const e = sorted[i] - mean;
+    ss += e * e;
+  }
+  return { ...d, stddevNs: Math.round(Math.sqrt(ss / d.count)), iputils: iputilsRttOfNs(samplesNs) as IputilsRtt };
+}
+
+/**
+ * Packet loss in percent as ping computes it: (tx − rx)·100 / tx. ping hands it to printf
+ * through a float cast; formatPercent in table.ts repeats that. 0 when nothing was sent.
+ */
+export function lossPercent(sent: number, received: number): number {
+  return sent > 0 ? ((sent - received) * 100) / sent : 0;
+}
+
+/** Replies per second over a window of durationNs (0 for an empty window). */
+export function perSecond(count: number, durationNs: number): number {
+  return durationNs > 0 ? (count * 1e9) / durationNs : 0;
+}
+
+/** ping's figures beside a row, with the derived loss and rate. */
+export interface PeerSummary extends PeerFigures {
+  lossPercent: number;
+  /** received per second of ping's `time` (0 when time is 0). */
+  echoPerSec: number;
+  /** True for a total row: avg and mdev pooled from per-pair figures (ping gives no samples). */
+  pooled?: boolean;
+}
+
+export type SegmentSummary = Record<SegmentName, Distribution | null> & { echoes: number };
+
+/** What every presenter reads about one row (or one total over pairs). */
+export interface RowSummary {
+  /** Pair number, or 'all' on a total row. */
+  pair: number | 'all';
+  /** Pairs folded into this row (1 for a pair's own row). */
+  pairs: number;
+  dir: Direction;
+  size: number;
+  mode: BenchMode;
+  clock: ClockSource | 'mixed';
+  intervalMs: number;
+  sent: number;
+  received: number;
+  duplicates: number;
+  lossPercent: number;
+  echoPerSec: number;
+  durationNs: number;
+  rtt: RttSummary | null;
+  peer?: PeerSummary;
+  trace?: SegmentSummary;
+}
+
+export function summarizePeer(p: PeerFigures): PeerSummary {
+  return { ...p, lossPercent: lossPercent(p.transmitted, p.received), echoPerSec: p.timeMs > 0 ? (p.received * 1000) / p.timeMs : 0 };
+}
+
+export function summarizeTrace(t: TraceSegments): SegmentSummary {
+  const out = { echoes: t.seq.length } as SegmentSummary;
+  for (const s of SEGMENTS) out[s.name] = distributionOfSorted(sortedCopy(t[s.name]));
+  return out;
+}
+
+export function summarizeRow(r: BenchRow): RowSummary {
+  const s: RowSummary = {
+    pair: r.pair,
+    pairs: 1,
+    dir: r.dir,
+    size: r.size,
+    mode: r.mode,
+    clock: r.clock,
+    intervalMs: r.intervalMs,
+    sent: r.sent,
+    received: r.received,
+    duplicates: r.duplicates,
+    lossPercent: lossPercent(r.sent, r.received),
+    echoPerSec: perSecond(r.received, r.durationNs),
+    durationNs: r.durationNs,
+    rtt: summarizeRtt(r.rttNs),
+  };
+  if (r.peer) s.peer = summarizePeer(r.peer);
+  if (r.trace) s.trace = summarizeTrace(r.trace);
+  return s;
+}
+
+function concat(arrays: Float64Array[]): Float64Array {
+  let n = 0;
+  for (const a of arrays) n += a.length;
+  const out = new Float64Array(n);
+  let o = 0;
+  for (const a of arrays) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+/** Rows grouped by (dir, size, mode), in first-seen order. */
+export function groupAcrossPairs<T extends { dir: Direction; size: number; mode: BenchMode }>(rows: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = `${r.dir}|${r.size}|${r.mode}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(r);
+  }
+  return [...groups.values()];
+}
+
+function poolPeers(ps: PeerFigures[]): PeerSummary {
+  const transmitted = ps.reduce((a, p) => a + p.transmitted, 0);
+  const received = ps.reduce((a, p) => a + p.received, 0);
+  const duplicates = ps.reduce((a, p) => a + p.duplicates, 0);
+  const timeMs = Math.max(...ps.map((p) => p.timeMs));
+  const out: PeerSummary = {
+    tool: 'ping',
+    transmitted,
+    received,
+    duplicates,
+    timeMs,
+    lossPercent: lossPercent(transmitted, received),
+    // The pairs ran at once: their rates add up.
+    echoPerSec: ps.reduce((a, p) => a + (p.timeMs > 0 ? (p.received * 1000) / p.timeMs : 0), 0),
+    pooled: true,
+  };
+  const withRtt = ps.filter((p) => p.rtt);
+  if (withRtt.length) {
+    // Pooled mean and variance from each pair's (n, avg, mdev): Σn(mdev² + avg²)/N − avg².
+    let n = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (const p of withRtt) {
+      const k = p.received + p.duplicates;
+      const r = p.rtt!;
+      n += k;
+      s1 += k * r.avgUs;
+      s2 += k * (r.mdevUs * r.mdevUs + r.avgUs * r.avgUs);
+    }
+    const avg = n ? s1 / n : 0;
+    out.rtt = {
+      minUs: Math.min(...withRtt.map((p) => p.rtt!.minUs)),
+      avgUs: Math.trunc(avg),
+      maxUs: Math.max(...withRtt.map((p) => p.rtt!.maxUs)),
+      mdevUs: n ? Math.floor(Math.sqrt(Math.max(0, s2 / n - avg * avg))) : 0,
+    };
+  }
+  return out;
+}
+
+/**
+ * One total row per (dir, size, mode) over all pairs, for runs with more than one pair
+ * (empty otherwise). The pairs of one combination run at the same time, so counts and
+ * echo/s add up, percentiles and mdev come from all their samples together, and the
+ * duration is the longest pair's.
+ */
+export function summarizeTotals(rows: readonly BenchRow[]): RowSummary[] {
+  if (new Set(rows.map((r) => r.pair)).size < 2) return [];
+  return groupAcrossPairs(rows).map((g) => {
+    const clocks = new Set(g.map((r) => r.clock));
+    const durationNs = Math.max(...g.map((r) => r.durationNs));
+    const sent = g.reduce((a, r) => a + r.sent, 0);
+    const received = g.reduce((a, r) => a + r.received, 0);
+    const s: RowSummary = {
+      pair: 'all',
+      pairs: g.length,
+      dir: g[0].dir,
+      size: g[0].size,
+      mode: g[0].mode,
+      clock: clocks.size === 1 ? g[0].clock : 'mixed',
+      intervalMs: g[0].intervalMs,
+      sent,
+      received,
+      duplicates: g.reduce((a, r) => a + r.duplicates, 0),
+      lossPercent: lossPercent(sent, received),
+      echoPerSec: g.reduce((a, r) => a + perSecond(r.received, r.durationNs), 0),
+      durationNs,
+      rtt: summarizeRtt(concat(g.map((r) => r.rttNs))),
+    };
+    const peers = g.map((r) => r.peer).filter((p): p is PeerFigures => p !== undefined);
+    if (peers.length === g.length) s.peer = poolPeers(peers);
+    return s;
+  });
+}
+
+/** Equal-width bins over [lo, hi]; the last bin is closed, values outside are counted apart. */
+export interface Histogram {
+  lo: number;
+  width: number;
+  counts: Uint32Array;
+  under: number;
+  over: number;
+}
+
+export function histogram(values: ArrayLike<number>, lo: number, hi: number, bins: number): Histogram {
+  if (!(bins >= 1) || !Number.isInteger(bins)) throw new RangeError(`histogram: bins must be a positive integer, not ${bins}`);
+  if (!(hi >= lo)) throw new RangeError(`histogram: hi ${hi} < lo ${lo}`);
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const counts = new Uint32Array(bins);
+  let under = 0;
+  let over = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) under++;
+    else if (v > hi) over++;
+    else counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  }
+  return { lo, width, counts, under, over };
+}
