@@ -1,0 +1,260 @@
+// The bench table for the terminal: aligned columns, RTT in µs with three decimals, a total
+// block for multi-pair runs, and the side-by-side layout of `--vs-ping`. Pure functions of
+// RowSummary records; no I/O.
+import type { RowSummary } from './summary.js';
+
+/** Integer ns as µs with three decimals, exactly (no float rounding): 12345 → "12.345". */
+export function formatUs(ns: number): string {
+  if (!Number.isFinite(ns)) return '-';
+  const neg = ns < 0;
+  const n = Math.abs(Math.round(ns));
+  const s = `${Math.trunc(n / 1000)}.${String(n % 1000).padStart(3, '0')}`;
+  return neg ? `-${s}` : s;
+}
+
+/**
+ * C's `%g` (precision 6 unless given) of a double, digit for digit with glibc: rounding on the
+ * exact binary value, ties to even, trailing zeros removed, exponent of at least two digits.
+ */
+export function formatG(x: number, precision = 6): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x < 0 ? '-inf' : 'inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const P = Math.max(1, precision);
+  const sign = x < 0 ? '-' : '';
+  const a = Math.abs(x);
+  // The exact decimal expansion of the double (toFixed is exact up to 100 digits; beyond
+  // 1e21 it switches to exponent form, where toPrecision is close enough for a bench).
+  if (a >= 1e21) return sign + a.toPrecision(P).replace(/\.?0+e/, 'e').replace(/e\+?(-?)(\d)$/, 'e$10$2');
+  const exact = a.toFixed(100);
+  const dot = exact.indexOf('.');
+  const digits = exact.slice(0, dot) + exact.slice(dot + 1);
+  const first = digits.search(/[1-9]/);
+  let X = dot - first - 1; // decimal exponent of the leading digit
+  const kept = digits.slice(first, first + P).padEnd(P, '0').split('').map(Number);
+  const rest = digits.slice(first + P);
+  const restFirst = rest.length ? Number(rest[0]) : 0;
+  const restTail = rest.slice(1).replace(/0+$/, '');
+  const roundUp = restFirst > 5 || (restFirst === 5 && (restTail.length > 0 || kept[P - 1] % 2 === 1));
+  if (roundUp) {
+    let i = P - 1;
+    while (i >= 0 && kept[i] === 9) kept[i--] = 0;
+    if (i >= 0) kept[i]++;
+    else {
+      kept.unshift(1);
+      kept.pop();
+      X++;
+    }
+  }
+  const mant = kept.join('');
+  const strip = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  if (X < -4 || X >= P) {
+    const m = strip(`${mant[0]}.${mant.slice(1)}`);
+    const e = Math.abs(X);
+    return `${sign}${m}e${X < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
+  }
+  let fixed: string;
+  if (X >= 0) fixed = `${mant.slice(0, X + 1)}.${mant.slice(X + 1)}`;
+  else fixed = `0.${'0'.repeat(-X - 1)}${mant}`;
+  return sign + strip(fixed);
+}
+
+/** Loss as ping prints it: `printf("%g%%", (float)loss)`. */
+export function formatLoss(percent: number): string {
+  return `${formatG(Math.fround(percent))}%`;
+}
+
+/** A rate as a whole number (echo/s). */
+export function formatRate(perSec: number): string {
+  return Number.isFinite(perSec) ? String(Math.round(perSec)) : '-';
+}
+
+/** A ratio with two decimals, "-" when undefined. */
+export function formatRatio(num: number | undefined, den: number | undefined): string {
+  if (num === undefined || den === undefined || !(den > 0) || !Number.isFinite(num)) return '-';
+  return (num / den).toFixed(2);
+}
+
+export type Align = 'l' | 'r';
+
+export interface Column {
+  head: string;
+  align: Align;
+  /** Optional group name printed on a line above (columns of one group are adjacent). */
+  group?: string;
+}
+
+/**
+ * Lay out rows under headers, two spaces between columns (four between groups); `rule` rows (null) print as a
+ * dashed line across the table. Returns lines without trailing white space.
+ */
+export function layoutColumns(cols: readonly Column[], rows: readonly (readonly string[] | null)[]): string[] {
+  const w = cols.map((c, i) => Math.max(c.head.length, ...rows.map((r) => (r ? r[i].length : 0))));
+  const grouped = cols.some((c) => c.group);
+  // Two spaces between columns; four where a group of columns begins or ends.
+  const gap = cols.map((c, i) => (i === 0 ? '' : grouped && c.group !== cols[i - 1].group ? '    ' : '  '));
+  const cell = (s: string, i: number): string => gap[i] + (cols[i].align === 'l' ? s.padEnd(w[i]) : s.padStart(w[i]));
+  const line = (r: readonly string[]): string => r.map(cell).join('').trimEnd();
+  const total = w.reduce((a, b) => a + b, 0) + gap.reduce((a, g) => a + g.length, 0);
+  const out: string[] = [];
+  if (grouped) {
+    // Each group's name starts above its first column.
+    let s = '';
+    let pos = 0;
+    for (let i = 0; i < cols.length; i++) {
+      pos += gap[i].length;
+      const g = cols[i].group;
+      if (g && (i === 0 || cols[i - 1].group !== g)) s = s.padEnd(pos) + g;
+      pos += w[i];
+    }
+    out.push(s.trimEnd());
+  }
+  out.push(line(cols.map((c) => c.head)));
+  for (const r of rows) out.push(r ? line(r) : '-'.repeat(total));
+  return out;
+}
+
+const KEY_COLS: Column[] = [
+  { head: 'pair', align: 'r' },
+  { head: 'dir', align: 'l' },
+  { head: 'size', align: 'r' },
+  { head: 'mode', align: 'l' },
+];
+
+function keyCells(r: RowSummary): string[] {
+  return [String(r.pair), r.dir, String(r.size), r.mode];
+}
+
+function clockNote(rows: readonly RowSummary[]): string {
+  const clocks = new Set(rows.map((r) => r.clock));
+  return clocks.size === 1 ? `clock ${[...clocks][0]}` : `clocks ${[...clocks].sort().join(', ')} (see the clock column)`;
+}
+
+export interface TableOptions {
+  /** Total rows (summarizeTotals), printed after a rule. */
+  totals?: readonly RowSummary[];
+}
+
+/**
+ * The bench table: pair, dir, size, mode, sent, rcvd, loss, echo/s, then RTT min, p50, p90,
+ * p99, p99.9, max (sockperf's percentile rule) and mdev (iputils' formula, whole µs), all in
+ * µs with three decimals. A clock column appears when rows used different clocks.
+ */
+export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions = {}): string {
+  const all = [...rows, ...(opts.totals ?? [])];
+  const mixed = new Set(all.map((r) => r.clock)).size > 1;
+  const cols: Column[] = [
+    ...KEY_COLS,
+    ...(mixed ? [{ head: 'clock', align: 'l' as const }] : []),
+    { head: 'sent', align: 'r' },
+    { head: 'rcvd', align: 'r' },
+    { head: 'loss', align: 'r' },
+    { head: 'echo/s', align: 'r' },
+    { head: 'min', align: 'r' },
+    { head: 'p50', align: 'r' },
+    { head: 'p90', align: 'r' },
+    { head: 'p99', align: 'r' },
+    { head: 'p99.9', align: 'r' },
+    { head: 'max', align: 'r' },
+    { head: 'mdev', align: 'r' },
+  ];
+  const cells = (r: RowSummary): string[] => {
+    const t = r.rtt;
+    const rtt = t
+      ? [t.minNs, t.p50Ns, t.p90Ns, t.p99Ns, t.p999Ns, t.maxNs, t.iputils.mdevUs * 1000].map(formatUs)
+      : ['-', '-', '-', '-', '-', '-', '-'];
+    const dup = r.duplicates ? `+${r.duplicates}` : '';
+    return [
+      ...keyCells(r),
+      ...(mixed ? [r.clock] : []),
+      String(r.sent),
+      `${r.received}${dup}`,
+      formatLoss(r.lossPercent),
+      formatRate(r.echoPerSec),
+      ...rtt,
+    ];
+  };
+  const body: (string[] | null)[] = rows.map(cells);
+  if (opts.totals?.length) {
+    body.push(null);
+    body.push(...opts.totals.map(cells));
+  }
+  const lines = [
+    `RTT in µs, ${clockNote(all)}; percentiles by sockperf's rule; mdev by iputils' formula (whole µs)`,
+    ...layoutColumns(cols, body),
+  ];
+  if (opts.totals?.length) {
+    const n = Math.max(...opts.totals.map((t) => t.pairs));
+    lines.push(`pair "all": ${n} pairs at once; counts and echo/s added, RTT figures over all their samples`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `--vs-ping`: vping's and ping's figures side by side for each row, then the ratios
+ * vping ÷ ping. vping's min/avg/max come from its ns samples; ping's are what it printed
+ * (whole µs). mdev is iputils' formula on both sides.
+ */
+export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOptions = {}): string {
+  const V = 'vping';
+  const P = 'ping (iputils)';
+  const R = 'vping ÷ ping';
+  const cols: Column[] = [
+    ...KEY_COLS,
+    { head: 'sent', align: 'r', group: V },
+    { head: 'rcvd', align: 'r', group: V },
+    { head: 'loss', align: 'r', group: V },
+    { head: 'echo/s', align: 'r', group: V },
+    { head: 'min', align: 'r', group: V },
+    { head: 'avg', align: 'r', group: V },
+    { head: 'max', align: 'r', group: V },
+    { head: 'mdev', align: 'r', group: V },
+    { head: 'sent', align: 'r', group: P },
+    { head: 'rcvd', align: 'r', group: P },
+    { head: 'loss', align: 'r', group: P },
+    { head: 'echo/s', align: 'r', group: P },
+    { head: 'min', align: 'r', group: P },
+    { head: 'avg', align: 'r', group: P },
+    { head: 'max', align: 'r', group: P },
+    { head: 'mdev', align: 'r', group: P },
+    { head: 'echo/s', align: 'r', group: R },
+    { head: 'min', align: 'r', group: R },
+    { head: 'avg', align: 'r', group: R },
+  ];
+  const cells = (r: RowSummary): string[] => {
+    const t = r.rtt;
+    const p = r.peer;
+    const pr = p?.rtt;
+    const vRtt = t ? [t.minNs, t.meanNs, t.maxNs, t.iputils.mdevUs * 1000].map(formatUs) : ['-', '-', '-', '-'];
+    const pRtt = pr ? [pr.minUs, pr.avgUs, pr.maxUs, pr.mdevUs].map((us) => formatUs(us * 1000)) : ['-', '-', '-', '-'];
+    const pCounts = p
+      ? [String(p.transmitted), `${p.received}${p.duplicates ? `+${p.duplicates}` : ''}`, formatLoss(p.lossPercent), formatRate(p.echoPerSec)]
+      : ['-', '-', '-', '-'];
+    return [
+      ...keyCells(r),
+      String(r.sent),
+      `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}`,
+      formatLoss(r.lossPercent),
+      formatRate(r.echoPerSec),
+      ...vRtt,
+      ...pCounts,
+      ...pRtt,
+      formatRatio(r.echoPerSec, p?.echoPerSec),
+      formatRatio(t?.minNs, pr ? pr.minUs * 1000 : undefined),
+      formatRatio(t?.meanNs, pr ? pr.avgUs * 1000 : undefined),
+    ];
+  };
+  const body: (string[] | null)[] = rows.map(cells);
+  if (opts.totals?.length) {
+    body.push(null);
+    body.push(...opts.totals.map(cells));
+  }
+  const all = [...rows, ...(opts.totals ?? [])];
+  const lines = [
+    `RTT in µs; vping ${clockNote(all)}, ping its own (whole µs); mdev by iputils' formula on both sides`,
+    ...layoutColumns(cols, body),
+    'ratios are vping ÷ ping: echo/s above 1 and RTT below 1 favour vping',
+  ];
+  if (opts.totals?.some((t) => t.peer?.pooled)) lines.push(`pair "all": ping's avg and mdev pooled from its per-pair figures`);
+  return lines.join('\n') + '\n';
+}
