@@ -1,0 +1,388 @@
+// rtnetlink requests: veth create (each end directly in its namespace), set up/down, mtu,
+// MAC, move, delete, addresses, dumps of links and addresses, nsids. One socket per
+// namespace; several requests can go in one sendmsg (RtnlBatch) and their acks are read
+// after, which is how a lab of many pairs is built quickly.
+import { UsageError } from '../sys/errors.js';
+import { AF_INET, AF_UNSPEC } from '../sys/libc.js';
+import { listNetnsNames, openNetns, NetNs, type NetnsRef } from '../ns/netns.js';
+import { IFA, IFA_F, IFF, IFLA, IFLA_INFO, NETNSA, NETNSA_NSID_NOT_ASSIGNED, NLM_F, RTEXT_FILTER, RTGENMSG, RTM, RT_SCOPE, VETH_INFO } from './consts.js';
+import { ENODEV, EEXIST, NetlinkError } from './errors.js';
+import { checkIfName, checkMtu, parseCidr, parseMacAddr, type Cidr } from './addr-parse.js';
+import { AttrSet, type NlWriter } from './nlattr.js';
+import { NetlinkConn, NetlinkSocket, type NlEndpoint, type Pending } from './netlink.js';
+import { IFINFOMSG, decodeLink, putIfinfomsg, type LinkInfo } from './ifinfomsg.js';
+import { decodeAddr, putIfaddrmsg, type AddrInfo } from './ifaddrmsg.js';
+
+export type { LinkInfo } from './ifinfomsg.js';
+export type { AddrInfo } from './ifaddrmsg.js';
+
+/** A device by name (resolved by the kernel in the socket's namespace) or by ifindex. */
+export type DevRef = string | number;
+/** A namespace given by handle or by name (for IFLA_NET_NS_FD). */
+export type NsTarget = NetNs | string;
+
+export interface VethOptions {
+  name: string;
+  peer: string;
+  /** Where `name` is created (default: the socket's namespace). */
+  netns?: NsTarget;
+  /** Where `peer` is created (default: the socket's namespace). */
+  peerNetns?: NsTarget;
+  /** MTU of both ends. */
+  mtu?: number;
+  mac?: string;
+  peerMac?: string;
+  /** Ask for this ifindex for `name` (`ip link add ... index N`); 0/undefined lets the kernel pick. */
+  index?: number;
+  /** Ask for this ifindex for `peer`. */
+  peerIndex?: number;
+}
+
+export interface LinkSetOptions {
+  up?: boolean;
+  mtu?: number;
+  mac?: string;
+  netns?: NsTarget;
+}
+
+export interface AddrOptions {
+  /** IFA_F_NODAD: usable at once (IPv6 skips duplicate address detection). */
+  nodad?: boolean;
+  /** `ip addr replace` instead of `add` (no EEXIST when it is there). */
+  replace?: boolean;
+}
+
+const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
+const devText = (dev: DevRef) => (typeof dev === 'number' ? `if${dev}` : dev);
+
+/** ENODEV on a named device reads as ip says it: `Cannot find device "tap9"`. */
+function noDevice(dev: DevRef): (e: NetlinkError) => NetlinkError {
+  return (e) =>
+    e.errno === ENODEV
+      ? new NetlinkError({ op: e.op, errno: e.errno, kernelMessage: e.kernelMessage, offset: e.offset, seq: e.seq, message: `Cannot find device "${devText(dev)}"` })
+      : e;
+}
+
+/** Namespace fds for a request: names are opened now and closed when the request is done. */
+class FdScope {
+  readonly #opened: NetNs[] = [];
+  fd(ns: NsTarget): number {
+    if (ns instanceof NetNs) return ns.fd;
+    const h = openNetns(ns);
+    this.#opened.push(h);
+    return h.fd;
+  }
+  close(): void {
+    for (const h of this.#opened.splice(0)) h.close();
+  }
+}
+
+/** Write the device selector: ifindex in the header, or IFLA_IFNAME for a name. */
+function putDevHeader(w: NlWriter, dev: DevRef, h: { flags?: number; change?: number } = {}): void {
+  putIfinfomsg(w, { index: typeof dev === 'number' ? dev : 0, flags: h.flags, change: h.change });
+  if (typeof dev === 'string') w.str(IFLA.IFNAME, dev);
+}
+
+/**
+ * Requests queued on one socket and sent in one sendmsg; the kernel answers each with an
+ * ack. `run()` throws the first failure; `send()` returns them all.
+ */
+export class RtnlBatch {
+  readonly #rt: Rtnl;
+  readonly #pending: Pending[] = [];
+  readonly #fds = new FdScope();
+
+  constructor(rt: Rtnl) {
+    this.#rt = rt;
+    rt.conn.begin();
+  }
+
+  get size(): number {
+    return this.#pending.length;
+  }
+
+  #msg(type: number, flags: number, p: Omit<Pending, 'seq'>, body: (w: NlWriter) => void): this {
+    const seq = this.#rt.conn.nextSeq();
+    this.#rt.conn.w.message(type, flags, seq, body);
+    this.#pending.push({ ...p, seq });
+    return this;
+  }
+
+  /** `ip link add NAME [netns A] type veth peer name PEER [netns B]`, in one RTM_NEWLINK. */
+  createVeth(o: VethOptions): this {
+    checkIfName(o.name);
+    checkIfName(o.peer);
+    if (o.mtu !== undefined) checkMtu(o.mtu);
+    const mac = o.mac !== undefined ? parseMacAddr(o.mac) : null;
+    const peerMac = o.peerMac !== undefined ? parseMacAddr(o.peerMac) : null;
+    const fd = o.netns !== undefined ? this.#fds.fd(o.netns) : null;
+    const peerFd = o.peerNetns !== undefined ? this.#fds.fd(o.peerNetns) : null;
+    const op = `link add ${o.name} type veth peer name ${o.peer}`;
+    return this.#msg(RTM.NEWLINK, REQ_ACK | NLM_F.CREATE | NLM_F.EXCL, { op, explain: (e) => this.#rt.explainVethExists(e, o) }, (w) => {
+      putIfinfomsg(w, { index: o.index ?? 0 });
+      w.str(IFLA.IFNAME, o.name);
+      if (o.mtu !== undefined) w.u32(IFLA.MTU, o.mtu);
+      if (mac) w.binary(IFLA.ADDRESS, mac);
+      if (fd !== null) w.u32(IFLA.NET_NS_FD, fd);
+      w.nest(IFLA.LINKINFO, (li) => {
+        li.str(IFLA_INFO.KIND, 'veth');
+        li.nest(IFLA_INFO.DATA, (d) =>
+          d.nest(VETH_INFO.PEER, (p) => {
+            putIfinfomsg(p, { index: o.peerIndex ?? 0 });
+            p.str(IFLA.IFNAME, o.peer);
+            if (o.mtu !== undefined) p.u32(IFLA.MTU, o.mtu);
+            if (peerMac) p.binary(IFLA.ADDRESS, peerMac);
+            if (peerFd !== null) p.u32(IFLA.NET_NS_FD, peerFd);
+          }),
+        );
+      });
+    });
+  }
+
+  /** `ip link set DEV [up|down] [mtu N] [address MAC] [netns NS]`. */
+  setLink(dev: DevRef, o: LinkSetOptions): this {
+    if (typeof dev === 'string') checkIfName(dev);
+    if (o.mtu !== undefined) checkMtu(o.mtu);
+    const mac = o.mac !== undefined ? parseMacAddr(o.mac) : null;
+    const fd = o.netns !== undefined ? this.#fds.fd(o.netns) : null;
+    const words = [o.up === undefined ? null : o.up ? 'up' : 'down', o.mtu !== undefined ? `mtu ${o.mtu}` : null, o.mac ? `address ${o.mac}` : null, o.netns !== undefined ? `netns ${typeof o.netns === 'string' ? o.netns : o.netns.label}` : null];
+    const op = `link set ${devText(dev)} ${words.filter(Boolean).join(' ')}`.trimEnd();
+    return this.#msg(RTM.NEWLINK, REQ_ACK, { op, explain: noDevice(dev) }, (w) => {
+      putDevHeader(w, dev, { flags: o.up ? IFF.UP : 0, change: o.up === undefined ? 0 : IFF.UP });
+      if (o.mtu !== undefined) w.u32(IFLA.MTU, o.mtu);
+      if (mac) w.binary(IFLA.ADDRESS, mac);
+      if (fd !== null) w.u32(IFLA.NET_NS_FD, fd);
+    });
+  }
+
+  /** `ip link del DEV`. */
+  deleteLink(dev: DevRef): this {
+    if (typeof dev === 'string') checkIfName(dev);
+    return this.#msg(RTM.DELLINK, REQ_ACK, { op: `link del ${devText(dev)}`, explain: noDevice(dev) }, (w) => putDevHeader(w, dev));
+  }
+
+  /**
+   * `ip addr add local ADDR/P dev DEV`: IFA_LOCAL and IFA_ADDRESS both ADDR (no peer), scope
+   * host for 127/8 else global, as iproute2 ipaddr_modify. `dev` must be an ifindex here.
+   */
+  addAddr(index: number, cidr: string | Cidr, o: AddrOptions = {}, devName?: string): this {
+    const c = typeof cidr === 'string' ? parseCidr(cidr) : cidr;
+    const flags = o.nodad ? IFA_F.NODAD : 0;
+    const op = `addr ${o.replace ? 'replace' : 'add'} ${c.address}/${c.prefixlen} dev ${devName ?? devText(index)}`;
+    const scope = c.family === AF_INET && c.bytes[0] === 127 ? RT_SCOPE.HOST : RT_SCOPE.UNIVERSE;
+    return this.#msg(RTM.NEWADDR, REQ_ACK | NLM_F.CREATE | (o.replace ? NLM_F.REPLACE : NLM_F.EXCL), { op, explain: noDevice(devName ?? index) }, (w) => {
+      putIfaddrmsg(w, { family: c.family, prefixlen: c.prefixlen, flags: flags & 0xff, scope, index });
+      w.binary(IFA.LOCAL, c.bytes);
+      w.binary(IFA.ADDRESS, c.bytes);
+      if (flags > 0xff) w.u32(IFA.FLAGS, flags);
+    });
+  }
+
+  /** `ip addr del ADDR/P dev DEV`. */
+  delAddr(index: number, cidr: string | Cidr, devName?: string): this {
+    const c = typeof cidr === 'string' ? parseCidr(cidr) : cidr;
+    const op = `addr del ${c.address}/${c.prefixlen} dev ${devName ?? devText(index)}`;
+    return this.#msg(RTM.DELADDR, REQ_ACK, { op, explain: noDevice(devName ?? index) }, (w) => {
+      putIfaddrmsg(w, { family: c.family, prefixlen: c.prefixlen, index });
+      w.binary(IFA.LOCAL, c.bytes);
+    });
+  }
+
+  /** Send everything queued; one entry per request, null when it succeeded. */
+  send(): (NetlinkError | null)[] {
+    try {
+      if (this.#pending.length === 0) return [];
+      return this.#rt.conn.sendBatch(this.#pending);
+    } finally {
+      this.#fds.close();
+    }
+  }
+
+  /** Send everything queued; throw the first failure. */
+  run(): void {
+    const first = this.send().find((e) => e !== null);
+    if (first) throw first;
+  }
+}
+
+/** An rtnetlink socket in one namespace. */
+export class Rtnl implements Disposable {
+  readonly conn: NetlinkConn;
+  /** Name of the namespace the socket lives in, for messages (null: the caller's). */
+  readonly nsName: string | null;
+
+  private constructor(conn: NetlinkConn, nsName: string | null) {
+    this.conn = conn;
+    this.nsName = nsName;
+  }
+
+  /** A NETLINK_ROUTE socket created inside `ns` (a NetNs, a name, or null for the current one). */
+  static open(ns: NetnsRef = null): Rtnl {
+    const name = ns === null || ns === undefined ? null : typeof ns === 'string' ? ns : ns.name;
+    return new Rtnl(new NetlinkConn(NetlinkSocket.open(ns)), name);
+  }
+
+  /** Over any endpoint (a scripted kernel in tests). */
+  static over(ep: NlEndpoint, nsName: string | null = null, firstSeq?: number): Rtnl {
+    return new Rtnl(new NetlinkConn(ep, firstSeq), nsName);
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  batch(): RtnlBatch {
+    return new RtnlBatch(this);
+  }
+
+  createVeth(o: VethOptions): void {
+    this.batch().createVeth(o).run();
+  }
+
+  setLink(dev: DevRef, o: LinkSetOptions): void {
+    this.batch().setLink(dev, o).run();
+  }
+
+  deleteLink(dev: DevRef): void {
+    this.batch().deleteLink(dev).run();
+  }
+
+  addAddr(dev: DevRef, cidr: string, o: AddrOptions = {}): void {
+    const c = parseCidr(cidr);
+    const index = typeof dev === 'number' ? dev : this.linkIndex(dev);
+    this.batch().addAddr(index, c, o, typeof dev === 'string' ? dev : undefined).run();
+  }
+
+  delAddr(dev: DevRef, cidr: string): void {
+    const c = parseCidr(cidr);
+    const index = typeof dev === 'number' ? dev : this.linkIndex(dev);
+    this.batch().delAddr(index, c, typeof dev === 'string' ? dev : undefined).run();
+  }
+
+  /** One link by name or index (RTM_GETLINK); ENODEV reads `Cannot find device "x"`. */
+  getLink(dev: DevRef): LinkInfo {
+    if (typeof dev === 'string') checkIfName(dev);
+    return this.conn.query(
+      { op: `link show ${devText(dev)}`, explain: noDevice(dev) },
+      (w, seq) =>
+        w.message(RTM.GETLINK, NLM_F.REQUEST, seq, (b) => {
+          putDevHeader(b, dev);
+          b.u32(IFLA.EXT_MASK, RTEXT_FILTER.VF | RTEXT_FILTER.SKIP_STATS);
+        }),
+      (m) => decodeLink(m.payload),
+    );
+  }
+
+  linkIndex(name: string): number {
+    return this.getLink(name).index;
+  }
+
+  /** Is there a link of this name here? (No exception for ENODEV.) */
+  hasLink(name: string): boolean {
+    try {
+      this.getLink(name);
+      return true;
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errno === ENODEV) return false;
+      throw e;
+    }
+  }
+
+  /** `ip link show`: every link of the namespace, decoded. */
+  links(): LinkInfo[] {
+    return this.conn.dump(
+      'link show',
+      (w, seq) =>
+        w.message(RTM.GETLINK, NLM_F.REQUEST | NLM_F.DUMP, seq, (b) => {
+          putIfinfomsg(b, { family: AF_UNSPEC });
+          b.u32(IFLA.EXT_MASK, RTEXT_FILTER.VF | RTEXT_FILTER.SKIP_STATS);
+        }),
+      (m) => (m.type === RTM.NEWLINK ? decodeLink(m.payload) : undefined),
+    );
+  }
+
+  /** `ip addr show` without the links: every address (of `family`, default all). */
+  addrs(family: number = AF_UNSPEC): AddrInfo[] {
+    return this.conn.dump(
+      'addr show',
+      (w, seq) => w.message(RTM.GETADDR, NLM_F.REQUEST | NLM_F.DUMP, seq, (b) => putIfaddrmsg(b, { family })),
+      (m) => (m.type === RTM.NEWADDR ? decodeAddr(m.payload) : undefined),
+    );
+  }
+
+  /** The nsid this namespace assigned to the namespace of `fd`, or null when none is (RTM_GETNSID). */
+  getNsid(fd: number): number | null {
+    return this.conn.query(
+      { op: `netns id of fd ${fd}` },
+      (w, seq) =>
+        w.message(RTM.GETNSID, NLM_F.REQUEST, seq, (b) => {
+          b.putZeros(RTGENMSG.size);
+          b.u32(NETNSA.FD, fd);
+        }),
+      (m) => {
+        const id = AttrSet.parse(m.payload, RTGENMSG.size, m.payload.length).s32(NETNSA.NSID);
+        return id === undefined || id === NETNSA_NSID_NOT_ASSIGNED ? null : id;
+      },
+    );
+  }
+
+  /** nsid → name for every named namespace this one has an id for (what `link-netns NAME` needs). */
+  nsidNames(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const name of listNetnsNames()) {
+      let h: NetNs;
+      try {
+        h = openNetns(name);
+      } catch {
+        continue; // a stale name: not a namespace any more
+      }
+      try {
+        const id = this.getNsid(h.fd);
+        if (id !== null && !out.has(id)) out.set(id, name);
+      } catch {
+        /* not a namespace file */
+      } finally {
+        h.close();
+      }
+    }
+    return out;
+  }
+
+  /** After EEXIST on a veth create, say which of the two names is taken, and where. */
+  explainVethExists(e: NetlinkError, o: VethOptions): NetlinkError {
+    if (e.errno !== EEXIST) return e;
+    const here = this.nsName ?? 'the current namespace';
+    let which: string | null = null;
+    try {
+      if (this.hasLink(o.name)) which = `device "${o.name}" already exists in ${this.nsName ? `namespace ${here}` : here}`;
+      else if (o.peerNetns === undefined) {
+        if (this.hasLink(o.peer)) which = `device "${o.peer}" already exists in ${this.nsName ? `namespace ${here}` : here}`;
+      } else {
+        using peerRt = Rtnl.open(o.peerNetns);
+        const where = typeof o.peerNetns === 'string' ? o.peerNetns : o.peerNetns.label;
+        if (peerRt.hasLink(o.peer)) which = `device "${o.peer}" already exists in namespace ${where}`;
+      }
+      if (which === null && o.netns !== undefined) {
+        using rt = Rtnl.open(o.netns);
+        const where = typeof o.netns === 'string' ? o.netns : o.netns.label;
+        if (rt.hasLink(o.name)) which = `device "${o.name}" already exists in namespace ${where}`;
+      }
+    } catch {
+      /* the explanation is best effort */
+    }
+    if (which === null) return e;
+    return new NetlinkError({ op: e.op, errno: e.errno, kernelMessage: e.kernelMessage, offset: e.offset, seq: e.seq, message: `${e.op}: RTNETLINK answers: File exists (${which})` });
+  }
+}
+
+/** Throw a UsageError unless `dev` is a plausible device reference. */
+export function checkDevRef(dev: DevRef): void {
+  if (typeof dev === 'number') {
+    if (!Number.isInteger(dev) || dev <= 0) throw new UsageError(`invalid ifindex ${dev}`);
+  } else checkIfName(dev);
+}
+
+export { IFINFOMSG };
