@@ -1,0 +1,81 @@
+// One frame → the text tcpdump -n prints for it: timestamp, optional interface and
+// direction (as `tcpdump -i any`), the protocol line(s), and -X/-XX dumps. A Printer
+// keeps what tcpdump keeps between packets: the previous timestamp (-ttt) and the TCP
+// sequence table; use one Printer per interface to match one tcpdump per interface.
+import { Bytes } from './bytes.js';
+import { Ctx, type PrintOptions, type TcpSeqEntry } from './context.js';
+import { Truncated } from './errors.js';
+import { etherPrint } from './ether.js';
+import { hexAndAscii } from './hexdump.js';
+import { ipPrint } from './ip.js';
+import { ip6Print } from './ip6.js';
+import { TsFormatter, type TsMode } from './time.js';
+
+// LINKTYPE_* (pcap-linktype(7))
+export const LINKTYPE = { ETHERNET: 1, RAW: 101, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
+
+/** Direction of a frame as AF_PACKET's sll_pkttype says it (PACKET_HOST 0 … PACKET_OUTGOING 4). */
+export type Direction = 'in' | 'out' | 'broadcast' | 'multicast' | 'otherhost' | 'unknown';
+
+// sll_pkttype_values as tcpdump prints them for -i any
+const dirText: Record<Direction, string> = { in: 'In', out: 'Out', broadcast: 'B', multicast: 'M', otherhost: 'P', unknown: '?' };
+
+export interface PrintableFrame {
+  /** Capture time in ns since the epoch. */
+  tsNs: bigint;
+  /** Captured bytes (length = caplen). */
+  data: Uint8Array;
+  /** Length on the wire. */
+  len: number;
+  /** Interface name and direction, printed after the timestamp when given. */
+  ifName?: string;
+  dir?: Direction;
+}
+
+export interface PrinterOptions extends PrintOptions {
+  ts?: TsMode;
+  nano?: boolean;
+  linktype?: number;
+}
+
+export class Printer {
+  readonly #opts: PrinterOptions;
+  readonly #ts: TsFormatter;
+  readonly #tcp = new Map<string, TcpSeqEntry>();
+  constructor(opts: PrinterOptions = {}) {
+    this.#opts = { ...opts };
+    this.#ts = new TsFormatter(opts.ts ?? 'default', opts.nano ?? false);
+  }
+
+  /** The whole text for one frame, without the final newline. */
+  format(f: PrintableFrame): string {
+    const data = f.data;
+    let line = this.#ts.format(f.tsNs);
+    if (f.ifName !== undefined) line += `${f.ifName.padEnd(5)} ${dirText[f.dir ?? 'unknown'].padEnd(3)} `;
+    const ctx = new Ctx(new Bytes(data, data.length), this.#opts, this.#tcp);
+    let hdrLen = 0;
+    try {
+      switch (this.#opts.linktype ?? LINKTYPE.ETHERNET) {
+        case LINKTYPE.ETHERNET:
+          hdrLen = etherPrint(ctx, 0, f.len);
+          break;
+        case LINKTYPE.RAW:
+        case LINKTYPE.IPV4:
+        case LINKTYPE.IPV6:
+          if (data.length > 0 && data[0] >> 4 === 6) ip6Print(ctx, 0, f.len);
+          else ipPrint(ctx, 0, f.len);
+          break;
+        default:
+          ctx.p(`[linktype ${this.#opts.linktype} not decoded]`);
+          if (!this.#opts.hex) ctx.p(hexAndAscii(data, 0, data.length));
+      }
+    } catch (e) {
+      if (!(e instanceof Truncated)) throw e;
+      ctx.p(` [|${e.proto}]`);
+    }
+    line += ctx.s;
+    if (this.#opts.hex === 1) line += hexAndAscii(data, hdrLen, Math.max(0, data.length - hdrLen));
+    else if (this.#opts.hex === 2) line += hexAndAscii(data, 0, data.length);
+    return line;
+  }
+}

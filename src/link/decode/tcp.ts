@@ -1,0 +1,228 @@
+// TCP, as tcpdump's print-tcp.c prints it (-n): flags, sequence numbers relative to the
+// conversation's first segment (unless -S), ack, window, options, length.
+import { ip4String, ip6String, printable } from './bytes.js';
+import type { Ctx, IpInfo } from './context.js';
+import { cksumShouldBe, transportCksum } from './ip.js';
+
+// struct tcphdr: sport u16 @0, dport u16 @2, seq u32 @4, ack u32 @8, off/x2 u8 @12,
+// flags u8 @13, win u16 @14, sum u16 @16, urp u16 @18
+const TCP = { SPORT: 0, DPORT: 2, SEQ: 4, ACK: 8, OFF: 12, FLAGS: 13, WIN: 14, SUM: 16, URP: 18, HDRLEN: 20 } as const;
+// #define TH_FIN 0x01 … TH_CWR 0x80, and tcp_flag_values order
+const TH = { FIN: 0x01, SYN: 0x02, RST: 0x04, PUSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 } as const;
+const flagLetters: [number, string][] = [
+  [TH.FIN, 'F'],
+  [TH.SYN, 'S'],
+  [TH.RST, 'R'],
+  [TH.PUSH, 'P'],
+  [TH.ACK, '.'],
+  [TH.URG, 'U'],
+  [TH.ECE, 'E'],
+  [TH.CWR, 'W'],
+];
+// tcp_option_values
+const optNames = new Map<number, string>([
+  [0, 'eol'],
+  [1, 'nop'],
+  [2, 'mss'],
+  [3, 'wscale'],
+  [4, 'sackOK'],
+  [5, 'sack'],
+  [6, 'echo'],
+  [7, 'echoreply'],
+  [8, 'TS'],
+  [11, 'cc'],
+  [12, 'ccnew'],
+  [13, 'ccecho'],
+  [19, 'md5'],
+  [27, 'qs'],
+  [28, 'uto'],
+  [29, 'tcp-ao'],
+  [30, 'mptcp'],
+  [34, 'tfo'],
+  [253, 'exp'],
+  [254, 'exp'],
+]);
+const MAX_RST_DATA_LEN = 30;
+
+const u32 = (n: number): number => n >>> 0;
+
+function flagString(f: number): string {
+  let s = '';
+  for (const [bit, l] of flagLetters) if (f & bit) s += l;
+  return s || 'none';
+}
+
+export function tcpPrint(ctx: Ctx, off: number, length: number, ip: IpInfo): void {
+  const { bytes, b } = ctx;
+  const a = ip.version === 4 ? ip4String : ip6String;
+  const sport = bytes.u16(off + TCP.SPORT, 'tcp');
+  const dport = bytes.u16(off + TCP.DPORT, 'tcp');
+  ctx.p(`${a(b, ip.src)}.${sport} > ${a(b, ip.dst)}.${dport}: `);
+  const hlen = (bytes.u8(off + TCP.OFF, 'tcp') >> 4) * 4;
+  if (hlen < TCP.HDRLEN) {
+    ctx.p(`tcp ${length} [bad hdr length ${hlen} - too short, < 20]`);
+    return;
+  }
+  let seq = bytes.u32(off + TCP.SEQ, 'tcp');
+  let ack = bytes.u32(off + TCP.ACK, 'tcp');
+  const flags = bytes.u8(off + TCP.FLAGS, 'tcp');
+  const win = bytes.u16(off + TCP.WIN, 'tcp');
+  const urp = bytes.u16(off + TCP.URP, 'tcp');
+  ctx.p(`Flags [${flagString(flags)}]`);
+  if (hlen > length) {
+    ctx.p(` [bad hdr length ${hlen} - too long, > ${length}]`);
+    return;
+  }
+  let rev = false;
+  let thseq = 0;
+  let thack = 0;
+  if (!ctx.opts.absoluteSeq && flags & TH.ACK) {
+    // One table entry for both directions, in tcpdump's collating order.
+    const alen = ip.version === 4 ? 4 : 16;
+    if (sport > dport) rev = true;
+    else if (sport === dport) {
+      for (let i = 0; i < alen; i++) {
+        const d = b[ip.src + i] - b[ip.dst + i];
+        if (d !== 0) {
+          rev = d > 0;
+          break;
+        }
+      }
+    }
+    const s = a(b, rev ? ip.dst : ip.src);
+    const d = a(b, rev ? ip.src : ip.dst);
+    const key = `${s}|${d}|${rev ? `${dport}:${sport}` : `${sport}:${dport}`}`;
+    const th = ctx.tcpSeq.get(key);
+    if (!th || flags & TH.SYN) {
+      ctx.tcpSeq.set(key, rev ? { ack: seq, seq: u32(ack - 1) } : { seq, ack: u32(ack - 1) });
+      const t = ctx.tcpSeq.get(key)!;
+      thseq = t.seq;
+      thack = t.ack;
+    } else {
+      if (rev) {
+        seq = u32(seq - th.ack);
+        ack = u32(ack - th.seq);
+      } else {
+        seq = u32(seq - th.seq);
+        ack = u32(ack - th.ack);
+      }
+      thseq = th.seq;
+      thack = th.ack;
+    }
+  }
+  const segLen = length;
+  if (ctx.v && !ip.fragmented && bytes.has(off, segLen)) {
+    const sum = transportCksum(ctx, ip, 6, off, segLen);
+    const tcpSum = bytes.u16(off + TCP.SUM, 'tcp');
+    const h = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
+    ctx.p(`, cksum ${h(tcpSum)}`);
+    ctx.p(sum !== 0 ? ` (incorrect -> ${h(cksumShouldBe(tcpSum, sum))})` : ' (correct)');
+  }
+  length -= hlen;
+  if (ctx.v > 1 || length > 0 || flags & (TH.SYN | TH.FIN | TH.RST)) {
+    ctx.p(`, seq ${seq}`);
+    if (length > 0) ctx.p(`:${u32(seq + length)}`);
+  }
+  if (flags & TH.ACK) ctx.p(`, ack ${ack}`);
+  ctx.p(`, win ${win}`);
+  if (flags & TH.URG) ctx.p(`, urg ${urp}`);
+  if (hlen > TCP.HDRLEN) {
+    ctx.p(', options [');
+    let cp = off + TCP.HDRLEN;
+    let left = hlen - TCP.HDRLEN;
+    let ch = '';
+    while (left > 0) {
+      ctx.p(ch);
+      const opt = bytes.u8(cp++, 'tcp');
+      let len: number;
+      if (opt === 0 || opt === 1) len = 1;
+      else {
+        len = bytes.u8(cp++, 'tcp');
+        if (len < 2 || len > left) {
+          ctx.p(ch ? '[bad opt]]' : '[bad opt]');
+          return;
+        }
+        --left;
+      }
+      --left;
+      let datalen = 0;
+      ctx.p(optNames.get(opt) ?? `unknown-${opt}`);
+      const lencheck = (n: number): boolean => {
+        if (n > left) {
+          ctx.p(ch ? '[bad opt]]' : '[bad opt]');
+          return false;
+        }
+        return true;
+      };
+      switch (opt) {
+        case 2:
+          datalen = 2;
+          if (!lencheck(datalen)) return;
+          ctx.p(` ${bytes.u16(cp, 'tcp')}`);
+          break;
+        case 3:
+          datalen = 1;
+          if (!lencheck(datalen)) return;
+          ctx.p(` ${bytes.u8(cp, 'tcp')}`);
+          break;
+        case 5:
+          datalen = len - 2;
+          if (datalen % 8 !== 0) ctx.p(' invalid sack');
+          else {
+            ctx.p(` ${datalen / 8} `);
+            for (let i = 0; i < datalen; i += 8) {
+              if (!lencheck(i + 8)) return;
+              let s = bytes.u32(cp + i, 'tcp');
+              let e = bytes.u32(cp + i + 4, 'tcp');
+              if (rev) {
+                s = u32(s - thseq);
+                e = u32(e - thseq);
+              } else {
+                s = u32(s - thack);
+                e = u32(e - thack);
+              }
+              ctx.p(`{${s}:${e}}`);
+            }
+          }
+          break;
+        case 8:
+          datalen = 8;
+          if (!lencheck(datalen)) return;
+          ctx.p(` val ${bytes.u32(cp, 'tcp')} ecr ${bytes.u32(cp + 4, 'tcp')}`);
+          break;
+        case 0:
+        case 1:
+        case 4:
+          break;
+        default:
+          datalen = len - 2;
+          for (let i = 0; i < datalen; i++) {
+            if (!lencheck(i + 1)) return;
+            ctx.p(bytes.u8(cp + i, 'tcp').toString(16).padStart(2, '0'));
+          }
+      }
+      cp += datalen;
+      left -= datalen;
+      let seen = datalen + 1;
+      if (opt !== 0 && opt !== 1) seen++;
+      if (seen !== len) ctx.p(`[len ${len}]`);
+      ch = ',';
+      if (opt === 0) break;
+    }
+    ctx.p(']');
+  }
+  ctx.p(`, length ${length}`);
+  if (length <= 0) return;
+  if (flags & TH.RST && ctx.v) {
+    let n = length;
+    ctx.p(' [RST');
+    if (n > MAX_RST_DATA_LEN) {
+      n = MAX_RST_DATA_LEN;
+      ctx.p('+');
+    }
+    ctx.p(' ');
+    const avail = Math.max(0, Math.min(n, bytes.end - (off + hlen)));
+    ctx.p(printable(b, off + hlen, avail));
+    ctx.p(']');
+  }
+}

@@ -1,0 +1,3 @@
+export * from './format.js';
+export * from './writer.js';
+export * from './reader.js';
