@@ -1,0 +1,736 @@
+// The engine's loop: it owns one raw ICMP socket and runs on a worker thread (engine.ts
+// starts it). It sends with sendmmsg and receives with recvmmsg into preallocated pinned
+// buffers, takes kernel software timestamps (SO_TIMESTAMPING: TX from the error queue,
+// RX with each reply), and keeps ping's statistics. Nothing is allocated per packet on the
+// flood path; per-reply events are built only when someone prints them.
+import { performance } from 'node:perf_hooks';
+import { SysError, UsageError, VpingError } from '../sys/errors.js';
+import {
+  EAGAIN, EINTR, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
+  SOL_SOCKET, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, addressOf, bind, close,
+  connect, getsockname, pinned, pollSoft, readSoft, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
+} from '../sys/libc.js';
+import { withNetns } from '../ns/netns.js';
+import { csumFinish, csumPartial } from './checksum.js';
+import { formatSockaddr } from './addr.js';
+import { Kind, ParsedPacket, familyFor, type IcmpFamily } from './family.js';
+import {
+  CMSG, ICMP_HDR, IOVEC, IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, PAYLOAD, POLLFD, SCM_TIMESTAMPING,
+  SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, cmsgAlign,
+} from './layout.js';
+import { Histogram, IputilsSums, iputilsFigures, lossPercent, pingTimeMs, type Clock, type Stats } from './stats.js';
+import type { FloodTick, PingEvent, ReadyInfo } from './events.js';
+import { IcmpParseError } from './errors.js';
+
+/** Everything the loop needs, already checked and resolved (structured-clone friendly). */
+export interface EngineConfig {
+  netns: string | null;
+  family: 4 | 6;
+  dest: number[];
+  id: number;
+  tag: number[];
+  datalen: number;
+  pattern: number[] | null;
+  count: number;
+  intervalMs: number;
+  flood: boolean;
+  preload: number;
+  adaptive: boolean;
+  deadlineMs: number;
+  lingerMs: number;
+  ttl: number | null;
+  iface: string | null;
+  /** source address bytes when -I named an address */
+  source: number[] | null;
+  outstanding: boolean;
+  clock: Clock;
+  histogram: boolean;
+  events: boolean;
+  floodTicks: boolean;
+  /** ask the kernel for software TX and RX stamps (SO_TIMESTAMPING) */
+  kernelTimestamps: boolean;
+}
+
+export interface EngineSink {
+  ready(info: ReadyInfo): void;
+  events(evs: PingEvent[]): void;
+  tick(t: FloodTick): void;
+  status(st: Stats): void;
+}
+
+/** Control words shared with the main thread (Int32Array over a SharedArrayBuffer). */
+export const CTL = { STOP: 0, STATUS: 1, SIZE: 2 } as const;
+
+const RX_SLOTS = 64;
+const EQ_SLOTS = 64;
+const CTL_SIZE = 256;
+const NAME_SIZE = 32;
+const MININTERVAL_NS = 10e6;
+const MAX_BATCH = 64;
+const EHOSTUNREACH = 113;
+const ENETUNREACH = 101;
+const EMSGSIZE = 90;
+const ENOBUFS = 105;
+const ENOMEM = 12;
+const EPERM = 1;
+const EACCES = 13;
+
+const nowNs = (): number => Math.round(performance.now() * 1e6);
+const realUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+/** A vector of `n` mmsghdrs, each with one iovec (and optional name/control), in pinned memory. */
+class MsgVec {
+  readonly vec: Buffer;
+  readonly dv: DataView;
+  readonly iov: Buffer;
+  readonly data: Buffer;
+  readonly names: Buffer | null;
+  readonly ctl: Buffer | null;
+  constructor(readonly n: number, readonly slot: number, nameSize: number, readonly ctlSize: number) {
+    this.vec = pinned(n * MMSGHDR.size);
+    this.dv = new DataView(this.vec.buffer, this.vec.byteOffset, this.vec.byteLength);
+    this.iov = pinned(n * IOVEC.size);
+    this.data = pinned(Math.max(1, n * slot));
+    this.names = nameSize ? pinned(n * nameSize) : null;
+    this.ctl = ctlSize ? pinned(n * ctlSize) : null;
+    const iovDv = new DataView(this.iov.buffer, this.iov.byteOffset, this.iov.byteLength);
+    const dataAddr = addressOf(this.data);
+    const iovAddr = addressOf(this.iov);
+    const nameAddr = this.names ? addressOf(this.names) : 0n;
+    const ctlAddr = this.ctl ? addressOf(this.ctl) : 0n;
+    for (let i = 0; i < n; i++) {
+      iovDv.setBigUint64(i * IOVEC.size + IOVEC.base, dataAddr + BigInt(i * slot), true);
+      iovDv.setBigUint64(i * IOVEC.size + IOVEC.len, BigInt(slot), true);
+      const m = i * MMSGHDR.size;
+      this.dv.setBigUint64(m + MMSGHDR.iov, iovAddr + BigInt(i * IOVEC.size), true);
+      this.dv.setBigUint64(m + MMSGHDR.iovlen, 1n, true);
+      if (this.names) {
+        this.dv.setBigUint64(m + MMSGHDR.name, nameAddr + BigInt(i * nameSize), true);
+        this.dv.setUint32(m + MMSGHDR.namelen, nameSize, true);
+      }
+      if (this.ctl) {
+        this.dv.setBigUint64(m + MMSGHDR.control, ctlAddr + BigInt(i * ctlSize), true);
+        this.dv.setBigUint64(m + MMSGHDR.controllen, BigInt(ctlSize), true);
+      }
+    }
+  }
+  /** Restore the lengths the kernel rewrote, for the first k slots. */
+  reset(k: number, nameSize: number): void {
+    const dv = this.dv;
+    for (let i = 0; i < k; i++) {
+      const m = i * MMSGHDR.size;
+      if (nameSize) dv.setUint32(m + MMSGHDR.namelen, nameSize, true);
+      if (this.ctlSize) {
+        dv.setUint32(m + MMSGHDR.controllen, this.ctlSize, true);
+        dv.setUint32(m + MMSGHDR.controllen + 4, 0, true);
+      }
+      dv.setInt32(m + MMSGHDR.flags, 0, true);
+    }
+  }
+  msgLen(i: number): number {
+    return this.dv.getUint32(i * MMSGHDR.size + MMSGHDR.len, true);
+  }
+  controlLen(i: number): number {
+    return this.dv.getUint32(i * MMSGHDR.size + MMSGHDR.controllen, true);
+  }
+}
+
+function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs: boolean; source: ReadyInfo['source'] } {
+  return withNetns(cfg.netns, () => {
+    let fd: number;
+    try {
+      fd = socket(fam.af, SOCK_RAW | SOCK_CLOEXEC, fam.proto);
+    } catch (e) {
+      if (e instanceof SysError && (e.errno === EPERM || e.errno === EACCES)) {
+        throw new VpingError(e.code, `ping needs a raw socket: ${strerror(e.errno)} (run as root or with CAP_NET_RAW)`);
+      }
+      throw e;
+    }
+    try {
+      let source: ReadyInfo['source'] = null;
+      if (cfg.iface !== null) {
+        const dev = Buffer.from(cfg.iface + '\0');
+        try {
+          setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev);
+        } catch (e) {
+          if (e instanceof SysError) throw new VpingError(e.code, `SO_BINDTODEVICE ${cfg.iface}: ${strerror(e.errno)}`);
+          throw e;
+        }
+      }
+      if (cfg.source !== null) {
+        try {
+          bind(fd, fam.sockaddr(Uint8Array.from(cfg.source)));
+        } catch (e) {
+          if (e instanceof SysError) throw new VpingError(e.code, `bind: ${strerror(e.errno)}`);
+          throw e;
+        }
+      }
+      if (cfg.iface !== null || cfg.source !== null) source = { address: probeSource(cfg, fam), iface: cfg.iface ?? '' };
+      if (cfg.ttl !== null) {
+        try {
+          setsockopt(fd, fam.ttlOpt.level, fam.ttlOpt.name, cfg.ttl);
+        } catch (e) {
+          if (e instanceof SysError) throw new VpingError(e.code, `cannot set unicast time-to-live: ${strerror(e.errno)}`);
+          throw e;
+        }
+      }
+      const f = fam.filter();
+      setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP_FILTER)');
+      if (fam.af === 10) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
+      const buf = Math.max(65536, (cfg.datalen + 128) * Math.max(cfg.preload, 64));
+      try {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, Math.min(buf * 4, 16 << 20));
+      } catch {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, buf);
+      }
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, Math.max(65536, (cfg.datalen + 128) * Math.min(cfg.preload, MAX_BATCH) * 2));
+      let kernelTs = cfg.kernelTimestamps;
+      if (kernelTs) {
+        try {
+          setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING,
+            SOF_TIMESTAMPING.TX_SOFTWARE | SOF_TIMESTAMPING.RX_SOFTWARE | SOF_TIMESTAMPING.SOFTWARE |
+            SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY);
+        } catch {
+          // no SO_TIMESTAMPING: hrtime only (an RX-only stamp would have no TX partner)
+          kernelTs = false;
+        }
+      }
+      if (cfg.flood || cfg.intervalMs === 0) {
+        // blocking receive waits at most ping's MININTERVAL, so the loop can send again
+        const tv = Buffer.alloc(16);
+        tv.writeBigInt64LE(0n, 0);
+        tv.writeBigInt64LE(10000n, 8);
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 'setsockopt(SO_RCVTIMEO)');
+      }
+      return { fd, kernelTs, source };
+    } catch (e) {
+      close(fd);
+      throw e;
+    }
+  });
+}
+
+/** The source address the kernel would pick (a connected UDP socket; no packet is sent). */
+function probeSource(cfg: EngineConfig, fam: IcmpFamily): string {
+  const u = socket(fam.af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  try {
+    if (cfg.iface !== null) setsockopt(u, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(cfg.iface + '\0'));
+    if (cfg.source !== null) bind(u, fam.sockaddr(Uint8Array.from(cfg.source)));
+    const sa = fam.sockaddr(Uint8Array.from(cfg.dest));
+    sa.writeUInt16BE(1025, 2);
+    connect(u, sa);
+    return formatSockaddr(getsockname(u));
+  } finally {
+    close(u);
+  }
+}
+
+export class Engine {
+  readonly fam: IcmpFamily;
+  readonly fd: number;
+  readonly kernelTs: boolean;
+  readonly primary: Clock;
+  readonly source: ReadyInfo['source'];
+  // buffers
+  readonly pktLen: number;
+  readonly batch: number;
+  readonly tx: MsgVec;
+  readonly rx: MsgVec;
+  readonly eq: MsgVec;
+  readonly pollfds = pinned(2 * POLLFD.size);
+  readonly wakeBuf = pinned(8);
+  readonly template: Uint8Array;
+  readonly basePartial: number;
+  readonly destSa: Buffer;
+  readonly destBytes: Uint8Array;
+  readonly tag0: number;
+  readonly tag1: number;
+  // per-seq tables
+  readonly sendNs = new Float64Array(65536);
+  readonly txStamp = new Float64Array(65536);
+  readonly keySeq = new Uint16Array(65536);
+  readonly rcvd = new Uint8Array(65536);
+  readonly rxStamp = new Float64Array(RX_SLOTS);
+  readonly rxHops = new Int16Array(RX_SLOTS);
+  readonly parsed = new ParsedPacket();
+  readonly baseSec: number;
+  // counters (iputils names)
+  ntransmitted = 0;
+  nreceived = 0;
+  nrepeats = 0;
+  nchecksum = 0;
+  nerrors = 0;
+  notOurs = 0;
+  kernelTxMissing = 0;
+  acked = 0;
+  pipesize = 0;
+  txKey = 0;
+  startNs = 0;
+  lastSendNs = 0;
+  tokenNs = 0;
+  tokens = 0;
+  intervalNs: number;
+  rttAddendUs = 0;
+  readonly sums = new IputilsSums();
+  readonly hrHist = new Histogram();
+  readonly kHist = new Histogram();
+  pending: PingEvent[] = [];
+  tick: FloodTick = { sent: 0, received: 0, errors: 0, corrupted: 0 };
+
+  constructor(readonly cfg: EngineConfig, readonly ctl: Int32Array, readonly wakeFd: number) {
+    this.fam = familyFor(cfg.family);
+    const s = openSocket(cfg, this.fam);
+    this.fd = s.fd;
+    this.kernelTs = s.kernelTs;
+    this.source = s.source;
+    this.primary = cfg.clock === 'kernel' && this.kernelTs ? 'kernel' : 'hrtime';
+    this.intervalNs = cfg.intervalMs * 1e6;
+    this.baseSec = Math.floor(Date.now() / 1000) - 1;
+    this.destBytes = Uint8Array.from(cfg.dest);
+    this.destSa = pinned(32);
+    this.fam.sockaddr(this.destBytes).copy(this.destSa);
+    this.pktLen = ICMP_HDR.size + cfg.datalen;
+    this.batch = Math.max(1, Math.min(cfg.preload, MAX_BATCH));
+    // the echo template: header, then ping's fill (byte i = i, or the -p pattern), the tag
+    const t = new Uint8Array(this.pktLen);
+    this.fam.buildEcho(t, 0, cfg.id, 0);
+    if (cfg.pattern && cfg.pattern.length) {
+      for (let i = 0; i < cfg.datalen; i++) t[8 + i] = cfg.pattern[i % cfg.pattern.length];
+    } else for (let i = 0; i < cfg.datalen; i++) t[8 + i] = i & 0xff;
+    if (cfg.datalen >= PAYLOAD.tagMin) {
+      for (let i = 0; i < 16; i++) t[8 + i] = 0;
+      t.set(cfg.tag, 8 + PAYLOAD.tag);
+    }
+    this.template = t;
+    const tdv = new DataView(t.buffer);
+    this.tag0 = cfg.datalen >= PAYLOAD.tagMin ? tdv.getUint32(8 + PAYLOAD.tag, true) : 0;
+    this.tag1 = cfg.datalen >= PAYLOAD.tagMin ? tdv.getUint32(8 + PAYLOAD.tag + 4, true) : 0;
+    this.basePartial = csumPartial(t, 0, t.length);
+    // send slots hold a copy of the template each; only seq, time and checksum change
+    this.tx = new MsgVec(this.batch, this.pktLen, 0, 0);
+    for (let i = 0; i < this.batch; i++) this.tx.data.set(t, i * this.pktLen);
+    const saAddr = addressOf(this.destSa);
+    const saLen = this.fam.af === 2 ? 16 : 28;
+    for (let i = 0; i < this.batch; i++) {
+      this.tx.dv.setBigUint64(i * MMSGHDR.size + MMSGHDR.name, saAddr, true);
+      this.tx.dv.setUint32(i * MMSGHDR.size + MMSGHDR.namelen, saLen, true);
+    }
+    // a reply is at most IP header (60) + ICMP; errors quote at most 576 bytes
+    const rxSlot = Math.max(1024, this.pktLen + 64 + 8);
+    this.rx = new MsgVec(RX_SLOTS, rxSlot, NAME_SIZE, CTL_SIZE);
+    this.eq = new MsgVec(EQ_SLOTS, 64, 0, 128);
+    this.txStamp.fill(NaN);
+    const pdv = new DataView(this.pollfds.buffer, this.pollfds.byteOffset, 16);
+    pdv.setInt32(POLLFD.fd, this.fd, true);
+    pdv.setInt16(POLLFD.events, POLLIN, true);
+    pdv.setInt32(POLLFD.size + POLLFD.fd, wakeFd, true);
+    pdv.setInt16(POLLFD.size + POLLFD.events, POLLIN, true);
+  }
+
+  close(): void {
+    close(this.fd);
+  }
+
+  readyInfo(): ReadyInfo {
+    return { primaryClock: this.primary, kernelTimestamps: this.kernelTs, source: this.source, id: this.cfg.id };
+  }
+
+  inFlight(): number {
+    const d = (this.ntransmitted - this.acked) & 0xffff;
+    return d <= 0x7fff ? d : 0;
+  }
+
+  acknowledge(seq: number): void {
+    const diff = (this.ntransmitted - seq) & 0xffff;
+    if (diff <= 0x7fff) {
+      if (diff + 1 > this.pipesize) this.pipesize = diff + 1;
+      const s16 = ((seq - this.acked) << 16) >> 16;
+      if (s16 > 0 || ((this.ntransmitted - this.acked) & 0xffff) > 0x7fff) this.acked = seq;
+    }
+  }
+
+  /** Fill slot i for seq and return nothing: seq, timestamp, checksum (incremental from the template's sum). */
+  stamp(i: number, seq: number, tNs: number): void {
+    const d = this.tx.data;
+    const o = i * this.pktLen;
+    d[o + 6] = seq >> 8;
+    d[o + 7] = seq & 0xff;
+    let sum = this.basePartial + seq;
+    if (this.cfg.datalen >= PAYLOAD.timingMin) {
+      const sec = Math.floor(tNs / 1e9);
+      const nsec = tNs - sec * 1e9;
+      const p = o + 8 + PAYLOAD.time;
+      d[p] = sec & 0xff; d[p + 1] = (sec >>> 8) & 0xff; d[p + 2] = (sec >>> 16) & 0xff; d[p + 3] = sec >>> 24;
+      d[p + 4] = nsec & 0xff; d[p + 5] = (nsec >>> 8) & 0xff; d[p + 6] = (nsec >>> 16) & 0xff; d[p + 7] = nsec >>> 24;
+      sum += (d[p] << 8) + d[p + 1] + (d[p + 2] << 8) + d[p + 3] + (d[p + 4] << 8) + d[p + 5] + (d[p + 6] << 8) + d[p + 7];
+    }
+    if (this.fam.userChecksum) {
+      const c = csumFinish(sum);
+      d[o + 2] = c >> 8;
+      d[o + 3] = c & 0xff;
+    }
+  }
+
+  /** Send up to k probes now. Returns how many the kernel took (errors are counted and reported). */
+  sendBatch(k: number): number {
+    const t = nowNs();
+    const base = this.ntransmitted;
+    for (let i = 0; i < k; i++) this.stamp(i, (base + 1 + i) & 0xffff, t);
+    const r = sendmmsgSoft(this.fd, this.tx.vec, k, 0);
+    if (this.startNs === 0) this.startNs = t;
+    if (r > 0) {
+      for (let i = 0; i < r; i++) {
+        const seq = (base + 1 + i) & 0xffff;
+        this.sendNs[seq] = t;
+        this.txStamp[seq] = NaN;
+        this.rcvd[seq] = 0;
+        this.keySeq[this.txKey & 0xffff] = seq;
+        this.txKey++;
+      }
+      this.ntransmitted += r;
+      this.lastSendNs = t;
+      if (this.cfg.floodTicks) this.tick.sent += r;
+      return r;
+    }
+    const err = -r;
+    if (err === EAGAIN || err === ENOBUFS || err === ENOMEM || err === EINTR) return 0;
+    // hard local error: pretend it was sent (ping's hard_local_error)
+    this.ntransmitted++;
+    this.lastSendNs = t;
+    this.nerrors++;
+    const seq = this.ntransmitted & 0xffff;
+    if (this.cfg.floodTicks) this.tick.errors++;
+    if (this.cfg.events) {
+      const text = err === EMSGSIZE ? 'local error: message too long' : err === EHOSTUNREACH || err === ENETUNREACH ? `sendmsg: ${strerror(err)}` : `sendmsg: ${strerror(err)}`;
+      this.pending.push({ type: 'local-error', seq, errno: err, text, realUs: realUs() });
+    }
+    return -1;
+  }
+
+  /** ping's pinger(): how many to send now, or the ns to wait before the next one. */
+  schedule(now: number): { send: number; waitNs: number } {
+    const cfg = this.cfg;
+    if (cfg.count && this.ntransmitted >= cfg.count && !cfg.deadlineMs) return { send: 0, waitNs: Infinity };
+    let allowed = cfg.count && !cfg.deadlineMs ? cfg.count - this.ntransmitted : Infinity;
+    if (cfg.count && cfg.deadlineMs) allowed = Infinity;
+    if (this.tokenNs === 0) {
+      this.tokenNs = now;
+      this.tokens = this.intervalNs * (cfg.preload - 1);
+      return { send: Math.min(this.intervalNs === 0 ? cfg.preload : cfg.preload, allowed, this.batch), waitNs: this.intervalNs };
+    }
+    if (this.intervalNs === 0) {
+      const inflight = this.inFlight();
+      if (inflight >= cfg.preload) {
+        const since = now - this.lastSendNs;
+        if (since < MININTERVAL_NS) return { send: 0, waitNs: MININTERVAL_NS - since };
+        return { send: 1, waitNs: 0 };
+      }
+      return { send: Math.min(cfg.preload - inflight, allowed, this.batch), waitNs: 0 };
+    }
+    let ntokens = now - this.tokenNs + this.tokens;
+    const cap = this.intervalNs * cfg.preload;
+    if (ntokens > cap) ntokens = cap;
+    if (ntokens < this.intervalNs) return { send: 0, waitNs: this.intervalNs - ntokens };
+    this.tokenNs = now;
+    this.tokens = ntokens - this.intervalNs;
+    return { send: 1, waitNs: this.intervalNs - this.tokens };
+  }
+
+  /** Drain the error queue: TX software stamps, each tagged with its OPT_ID counter. */
+  drainErrQueue(): void {
+    for (;;) {
+      this.eq.reset(EQ_SLOTS, 0);
+      const n = recvmmsgSoft(this.fd, this.eq.vec, EQ_SLOTS, MSG_ERRQUEUE | MSG_DONTWAIT);
+      if (n <= 0) return;
+      const c = this.eq.ctl as Buffer;
+      for (let i = 0; i < n; i++) {
+        const clen = this.eq.controlLen(i);
+        const b = i * 128;
+        let off = 0;
+        let ts = NaN;
+        let key = -1;
+        while (off + CMSG.data <= clen) {
+          const len = c.readUInt32LE(b + off + CMSG.len);
+          if (len < CMSG.data || off + len > clen) break;
+          const level = c.readInt32LE(b + off + CMSG.level);
+          const type = c.readInt32LE(b + off + CMSG.type);
+          const d = b + off + CMSG.data;
+          if (level === SOL_SOCKET && type === SCM_TIMESTAMPING) {
+            ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
+          } else if (len >= CMSG.data + SOCK_EE.size && c[d + SOCK_EE.origin] === SO_EE_ORIGIN_TIMESTAMPING) {
+            key = c.readUInt32LE(d + SOCK_EE.data);
+          }
+          off += cmsgAlign(len);
+        }
+        if (key >= 0 && ts === ts) this.txStamp[this.keySeq[key & 0xffff]] = ts;
+      }
+      if (n < EQ_SLOTS) return;
+    }
+  }
+
+  /** Receive what is queued (blocking up to SO_RCVTIMEO when `block`), then handle it. */
+  receive(block: boolean): number {
+    this.rx.reset(RX_SLOTS, NAME_SIZE);
+    const n = recvmmsgSoft(this.fd, this.rx.vec, RX_SLOTS, block ? MSG_WAITFORONE : MSG_DONTWAIT);
+    const tRecv = nowNs();
+    if (this.kernelTs) this.drainErrQueue();
+    if (n <= 0) return 0;
+    const c = this.rx.ctl as Buffer;
+    for (let i = 0; i < n; i++) {
+      // kernel RX stamp (and IPv6 hop limit) from the control messages
+      const clen = this.rx.controlLen(i);
+      const b = i * CTL_SIZE;
+      let off = 0;
+      let ts = NaN;
+      let hops = -1;
+      while (off + CMSG.data <= clen) {
+        const len = c.readUInt32LE(b + off + CMSG.len);
+        if (len < CMSG.data || off + len > clen) break;
+        const level = c.readInt32LE(b + off + CMSG.level);
+        const type = c.readInt32LE(b + off + CMSG.type);
+        const d = b + off + CMSG.data;
+        if (level === SOL_SOCKET && type === SCM_TIMESTAMPING) {
+          ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
+        } else if (level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT) hops = c.readInt32LE(d);
+        off += cmsgAlign(len);
+      }
+      this.handle(i, this.rx.msgLen(i), tRecv, ts, hops);
+    }
+    return n;
+  }
+
+  /** One received packet: match, time, count, and (when printing) describe it. */
+  handle(i: number, len: number, tRecv: number, rxTs: number, hops: number): void {
+    const buf = this.rx.data.subarray(i * this.rx.slot, i * this.rx.slot + this.rx.slot);
+    const p = this.parsed;
+    let kind;
+    try {
+      kind = this.fam.parseReply(buf, Math.min(len, buf.length), p);
+    } catch (e) {
+      if (e instanceof IcmpParseError) return;
+      throw e;
+    }
+    const cfg = this.cfg;
+    if (kind === Kind.ECHO_REPLY) {
+      if (p.id !== cfg.id || !this.tagMatches(buf, p.dataOff, p.dataLen)) {
+        this.notOurs++;
+        return;
+      }
+      const seq = p.seq;
+      const csfailed = !p.csumOk;
+      this.nreceived++;
+      if (!csfailed) this.acknowledge(seq);
+      const truncated = p.icmpLen < cfg.datalen + 8;
+      let hr: number | null = null;
+      let kr: number | null = null;
+      let rtt: number | null = null;
+      if (cfg.datalen >= PAYLOAD.timingMin && p.icmpLen >= 8 + PAYLOAD.timingMin) {
+        hr = tRecv - this.sendNs[seq];
+        const tx = this.txStamp[seq];
+        if (rxTs === rxTs && tx === tx) kr = rxTs - tx;
+        else if (this.kernelTs) this.kernelTxMissing++;
+        rtt = this.primary === 'kernel' && kr !== null ? kr : hr;
+        if (!csfailed) {
+          this.hrHist.record(hr);
+          if (kr !== null) this.kHist.record(kr);
+          const t = Math.trunc(rtt / 1000);
+          this.sums.add(t);
+          if (cfg.adaptive) this.updateInterval();
+        }
+      }
+      let dup = false;
+      if (csfailed) {
+        this.nchecksum++;
+        this.nreceived--;
+      } else if (this.rcvd[seq]) {
+        this.nrepeats++;
+        this.nreceived--;
+        dup = true;
+      } else this.rcvd[seq] = 1;
+      if (cfg.floodTicks) {
+        if (csfailed) this.tick.corrupted++;
+        else this.tick.received++;
+      }
+      if (cfg.events) {
+        const from = formatSockaddr(this.rx.names as Buffer, i * NAME_SIZE);
+        this.pending.push({
+          type: 'reply', seq, bytes: p.icmpLen, from, ttl: p.ttl >= 0 ? p.ttl : hops,
+          rttNs: rtt, clock: this.primary, kernelRttNs: kr, hrtimeRttNs: hr, dup, badChecksum: csfailed, truncated,
+          differentAddress: !this.fromIsDest(i), wrongData: truncated ? null : this.wrongData(buf, p.dataOff, p.dataLen),
+          realUs: realUs(),
+        });
+      }
+      return;
+    }
+    if (kind === Kind.ERROR) {
+      if (p.id !== cfg.id || !this.origDstMatches(buf, p.origDstOff) || !this.tagMatches(buf, p.dataOff, p.dataLen)) {
+        this.notOurs++;
+        return;
+      }
+      this.acknowledge(p.seq);
+      this.nerrors++;
+      if (cfg.floodTicks) this.tick.errors++;
+      if (cfg.events) {
+        this.pending.push({
+          type: 'icmp-error', seq: p.seq, from: formatSockaddr(this.rx.names as Buffer, i * NAME_SIZE),
+          icmpType: p.type, icmpCode: p.code, text: this.fam.errorText(p.type, p.code, p.info), realUs: realUs(),
+        });
+      }
+    }
+  }
+
+  /** The tag where it fits; a quoted packet too short to hold it is judged by id alone. */
+  tagMatches(buf: Uint8Array, off: number, len: number): boolean {
+    if (this.cfg.datalen < PAYLOAD.tagMin || len < PAYLOAD.tagMin) return true;
+    const o = off + PAYLOAD.tag;
+    const a = (buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24)) >>> 0;
+    const b = (buf[o + 4] | (buf[o + 5] << 8) | (buf[o + 6] << 16) | (buf[o + 7] << 24)) >>> 0;
+    return a === this.tag0 && b === this.tag1;
+  }
+
+  origDstMatches(buf: Uint8Array, off: number): boolean {
+    const d = this.destBytes;
+    for (let k = 0; k < d.length; k++) if (buf[off + k] !== d[k]) return false;
+    return true;
+  }
+
+  fromIsDest(i: number): boolean {
+    const names = this.rx.names as Buffer;
+    const off = i * NAME_SIZE + (this.fam.af === 2 ? 4 : 8);
+    const d = this.destBytes;
+    for (let k = 0; k < d.length; k++) if (names[off + k] !== d[k]) return false;
+    return true;
+  }
+
+  wrongData(buf: Uint8Array, off: number, len: number): { index: number; expected: number; got: number; dump: number[] } | null {
+    const t = this.template;
+    const start = PAYLOAD.timingMin;
+    for (let i = start; i < this.cfg.datalen && i < len; i++) {
+      if (buf[off + i] !== t[8 + i]) {
+        return { index: i, expected: t[8 + i], got: buf[off + i], dump: Array.from(buf.subarray(off + start, off + Math.min(len, this.cfg.datalen))) };
+      }
+    }
+    return null;
+  }
+
+  /** ping's update_interval() for -A (root: no 200 ms floor). */
+  updateInterval(): void {
+    const est = this.sums.rtt ? this.sums.rtt / 8 : this.intervalNs / 1000;
+    this.intervalNs = Math.trunc((est + this.rttAddendUs + 500) / 1000) * 1e6;
+  }
+
+  snapshot(): Stats {
+    const elapsed = this.lastSendNs > this.startNs ? this.lastSendNs - this.startNs : 0;
+    const showIpg = this.cfg.intervalMs === 0 || this.cfg.flood || this.cfg.adaptive;
+    return {
+      transmitted: this.ntransmitted,
+      received: this.nreceived,
+      duplicates: this.nrepeats,
+      corrupted: this.nchecksum,
+      errors: this.nerrors,
+      lossPercent: lossPercent(this.ntransmitted, this.nreceived),
+      elapsedNs: elapsed,
+      timeMs: pingTimeMs(elapsed),
+      pipe: this.pipesize,
+      timing: this.cfg.datalen >= PAYLOAD.timingMin,
+      primaryClock: this.primary,
+      iputils: iputilsFigures(this.sums, this.nreceived, this.nrepeats, this.ntransmitted, elapsed, showIpg),
+      rtt: {
+        kernel: this.kernelTs ? this.kHist.summary('kernel', this.cfg.histogram) : null,
+        hrtime: this.hrHist.summary('hrtime', this.cfg.histogram),
+      },
+      kernelTxMissing: this.kernelTxMissing,
+    };
+  }
+
+  /** ping's main_loop: until the count, the deadline, the linger time, or a stop. */
+  run(sink: EngineSink): Stats {
+    const cfg = this.cfg;
+    const ctl = this.ctl;
+    const start = nowNs();
+    const deadlineAt = cfg.deadlineMs ? start + cfg.deadlineMs * 1e6 : Infinity;
+    let exitAt = Infinity;
+    let lastTick = start;
+    const pdv = new DataView(this.pollfds.buffer, this.pollfds.byteOffset, 16);
+    for (;;) {
+      if (Atomics.load(ctl, CTL.STOP)) break;
+      if (cfg.count && this.nreceived + this.nerrors >= cfg.count) break;
+      if (cfg.deadlineMs && this.nerrors) break;
+      if (Atomics.load(ctl, CTL.STATUS)) {
+        Atomics.store(ctl, CTL.STATUS, 0);
+        sink.status(this.snapshot());
+      }
+      let now = nowNs();
+      if (now >= deadlineAt || now >= exitAt) break;
+      // send what is due
+      let waitNs = 0;
+      for (let guard = 0; guard < 64; guard++) {
+        const s = this.schedule(now);
+        waitNs = s.waitNs;
+        if (s.send <= 0) break;
+        if (cfg.outstanding && this.ntransmitted > 0 && !this.rcvd[this.ntransmitted & 0xffff] && cfg.events) {
+          this.pending.push({ type: 'no-answer', seq: this.ntransmitted & 0xffff, realUs: realUs() });
+        }
+        const r = this.sendBatch(s.send);
+        if (r <= 0) {
+          waitNs = r === 0 ? MININTERVAL_NS : Math.max(this.intervalNs, 0);
+          break;
+        }
+        if (this.intervalNs > 0) now = nowNs();
+        else break;
+      }
+      if (waitNs === Infinity && exitAt === Infinity) {
+        // all sent: wait 2×max RTT (at least an interval), or -W when nothing came back
+        const waitUs = this.nreceived ? Math.max(2 * this.sums.tmax, cfg.intervalMs * 1000) : cfg.lingerMs * 1000;
+        exitAt = nowNs() + waitUs * 1000;
+      }
+      now = nowNs();
+      let timeoutNs = Math.min(waitNs, exitAt - now, deadlineAt - now);
+      if (timeoutNs < 0) timeoutNs = 0;
+      if (this.intervalNs === 0 && this.inFlight() > 0 && timeoutNs > 0 && exitAt === Infinity) {
+        // flood: block in recvmmsg (at most SO_RCVTIMEO = 10 ms), no poll
+        this.receive(true);
+      } else {
+        pdv.setInt16(POLLFD.revents, 0, true);
+        pdv.setInt16(POLLFD.size + POLLFD.revents, 0, true);
+        const ms = timeoutNs === Infinity ? 1000 : Math.ceil(timeoutNs / 1e6);
+        const pr = pollSoft(this.pollfds, 2, Math.min(ms, 1000));
+        if (pr > 0) {
+          const re = pdv.getInt16(POLLFD.revents, true);
+          if (re & (POLLIN | POLLERR)) while (this.receive(false) === RX_SLOTS);
+          if (pdv.getInt16(POLLFD.size + POLLFD.revents, true) & POLLIN) readSoft(this.wakeFd, this.wakeBuf, 8);
+        }
+      }
+      if (this.pending.length) {
+        sink.events(this.pending);
+        this.pending = [];
+      }
+      if (cfg.floodTicks) {
+        const t = nowNs();
+        if (t - lastTick > 20e6) {
+          lastTick = t;
+          this.flushTick(sink);
+        }
+      }
+    }
+    if (this.pending.length) {
+      sink.events(this.pending);
+      this.pending = [];
+    }
+    if (cfg.floodTicks) this.flushTick(sink);
+    return this.snapshot();
+  }
+
+  flushTick(sink: EngineSink): void {
+    const t = this.tick;
+    if (t.sent || t.received || t.errors || t.corrupted) {
+      sink.tick(t);
+      this.tick = { sent: 0, received: 0, errors: 0, corrupted: 0 };
+    }
+  }
+}
+
+/** Build and check the config's invariants that only the engine knows. */
+export function checkConfig(cfg: EngineConfig): void {
+  if (cfg.dest.length !== (cfg.family === 4 ? 4 : 16)) throw new UsageError('destination address does not match the family');
+}

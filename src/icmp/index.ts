@@ -1,0 +1,160 @@
+// The ICMP engine's public API: ping a host from inside a namespace with iputils' semantics
+// and figures, as a promise (`ping`) or as a session that emits what happens (`startPing`).
+import { EventEmitter } from 'node:events';
+import { lookup } from 'node:dns/promises';
+import { randomBytes } from 'node:crypto';
+import { UsageError } from '../sys/errors.js';
+import { familyOf } from './addr.js';
+import { familyFor } from './family.js';
+import { startEngine, type EngineHandle } from './engine.js';
+import type { EngineConfig } from './engine-core.js';
+import { DEFAULT_DATALEN, patternBytes, validateOptions, type PingOptions } from './options.js';
+import type { FloodTick, PingEvent, PingResult, ReadyInfo } from './events.js';
+import type { Stats } from './stats.js';
+
+export type { PingOptions } from './options.js';
+export type { PingEvent, ReplyEvent, IcmpErrorEvent, LocalErrorEvent, NoAnswerEvent, FloodTick, PingResult, ReadyInfo } from './events.js';
+export type { Stats, RttSummary, IputilsFigures, Clock } from './stats.js';
+export { IcmpParseError } from './errors.js';
+export { checksum, csumUpdate16 } from './checksum.js';
+export { inet, inet6, ParsedPacket, Kind, type IcmpFamily } from './family.js';
+export * as format from './format.js';
+
+export interface Resolved {
+  host: string;
+  address: string;
+  family: 4 | 6;
+}
+
+/**
+ * Numeric addresses as they are; names through the resolver (dns.lookup: call it from the
+ * main thread while not switched into a namespace — it uses the libuv threadpool).
+ */
+export async function resolveDestination(dest: string, family?: 4 | 6): Promise<Resolved> {
+  const f = familyOf(dest);
+  if (f) {
+    if (family && family !== f) throw new UsageError(`${dest}: Address family for hostname not supported`);
+    return { host: dest, address: dest.split('%')[0], family: f };
+  }
+  if (dest === '' || /[\s/]/.test(dest)) throw new UsageError(`${dest}: Name or service not known`);
+  try {
+    const r = await lookup(dest, { family: family ?? 0 });
+    return { host: dest, address: r.address, family: r.family === 6 ? 6 : 4 };
+  } catch {
+    throw new UsageError(`${dest}: Name or service not known`);
+  }
+}
+
+/** Options checked and turned into the engine's config. */
+export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
+  validateOptions(o, r.family);
+  const fam = familyFor(r.family);
+  const flood = o.flood ?? false;
+  const intervalMs = o.interval !== undefined ? Math.trunc(o.interval * 1000) : flood ? 0 : 1000;
+  let iface: string | null = null;
+  let source: number[] | null = null;
+  if (o.iface !== undefined) {
+    const f = familyOf(o.iface);
+    if (f && f !== r.family) throw new UsageError(`-I ${o.iface}: address family does not match the destination`);
+    if (f) source = Array.from(fam.addrBytes(o.iface));
+    else {
+      if (o.iface.length === 0 || Buffer.byteLength(o.iface) > 15 || /[\s/]/.test(o.iface)) throw new UsageError(`invalid interface name: ${o.iface}`);
+      iface = o.iface;
+    }
+  }
+  return {
+    netns: o.netns ?? null,
+    family: r.family,
+    dest: Array.from(fam.addrBytes(r.address)),
+    id: o.id ?? randomBytes(2).readUInt16BE(),
+    tag: Array.from(randomBytes(8)),
+    datalen: o.size ?? DEFAULT_DATALEN,
+    pattern: o.pattern !== undefined ? Array.from(patternBytes(o.pattern)) : null,
+    count: o.count ?? 0,
+    intervalMs,
+    flood,
+    preload: o.preload ?? 1,
+    adaptive: o.adaptive ?? false,
+    deadlineMs: (o.deadline ?? 0) * 1000,
+    lingerMs: (o.timeout ?? 10) * 1000,
+    ttl: o.ttl ?? null,
+    iface,
+    source,
+    outstanding: o.outstanding ?? false,
+    clock: o.clock ?? 'kernel',
+    histogram: o.histogram ?? false,
+    events: o.events ?? true,
+    floodTicks: o.floodTicks ?? false,
+    kernelTimestamps: o.kernelTimestamps ?? true,
+  };
+}
+
+/** ping's exit status: 1 when nothing came back (or fewer than -c within -w), else 0. */
+export function exitCodeOf(st: Stats, o: Pick<PingOptions, 'deadline' | 'count'>): 0 | 1 {
+  return !st.received || (o.deadline !== undefined && o.deadline > 0 && st.received < (o.count ?? 0)) ? 1 : 0;
+}
+
+interface SessionEvents {
+  ready: [ReadyInfo];
+  event: [PingEvent];
+  tick: [FloodTick];
+  status: [Stats];
+}
+
+/** A running ping: emits 'ready', 'event' (each reply/error), 'tick' (flood), 'status'. */
+export class PingSession extends EventEmitter<SessionEvents> {
+  readonly done: Promise<PingResult>;
+  #handle: Promise<EngineHandle>;
+  #stopRequested = false;
+  constructor(readonly options: PingOptions) {
+    super();
+    this.#handle = (async () => {
+      const r = await resolveDestination(options.destination, options.family);
+      const cfg = engineConfig(options, r);
+      this.resolved = r;
+      this.datalen = cfg.datalen;
+      this.id = cfg.id;
+      const h = startEngine(cfg, {
+        ready: (i) => this.emit('ready', i),
+        events: (evs) => {
+          for (const e of evs) this.emit('event', e);
+        },
+        tick: (t) => this.emit('tick', t),
+        status: (s) => this.emit('status', s),
+      });
+      if (this.#stopRequested) h.stop();
+      return h;
+    })();
+    this.done = this.#handle.then(async (h) => {
+      const stats = await h.done;
+      const r = this.resolved as Resolved;
+      return {
+        host: r.host, address: r.address, family: r.family, datalen: this.datalen, id: this.id,
+        stats, exitCode: exitCodeOf(stats, options),
+      };
+    });
+    // a session nobody awaits must not crash the process with an unhandled rejection
+    this.#handle.catch(() => {});
+  }
+  resolved: Resolved | null = null;
+  datalen = 0;
+  id = 0;
+  /** End the run (SIGINT): `done` resolves with the statistics so far. */
+  stop(): void {
+    this.#stopRequested = true;
+    void this.#handle.then((h) => h.stop(), () => {});
+  }
+  /** Ask for a statistics snapshot (SIGQUIT), emitted as 'status'. */
+  requestStatus(): void {
+    void this.#handle.then((h) => h.requestStatus(), () => {});
+  }
+}
+
+export function startPing(options: PingOptions): PingSession {
+  return new PingSession(options);
+}
+
+/** Ping until done and return the statistics (events are not kept; use startPing to see them). */
+export async function ping(options: PingOptions): Promise<PingResult> {
+  return startPing({ events: false, ...options }).done;
+}

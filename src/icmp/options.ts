@@ -1,0 +1,86 @@
+// Ping options as iputils names them, their defaults, and their checks (one UsageError
+// each, worded like ping's own message).
+import { UsageError } from '../sys/errors.js';
+import { MAX_DATALEN_V4, MAX_DATALEN_V6 } from './layout.js';
+
+export interface PingOptions {
+  /** host name or numeric address */
+  destination: string;
+  /** open the socket inside this named namespace (null/undefined: where we are) */
+  netns?: string | null;
+  /** -c: stop after this many replies (0/undefined: no limit) */
+  count?: number;
+  /** -i: seconds between probes (default 1; 0 with flood) */
+  interval?: number;
+  /** -f: flood */
+  flood?: boolean;
+  /** -l: probes sent without waiting for a reply (default 1) */
+  preload?: number;
+  /** -A: adaptive interval */
+  adaptive?: boolean;
+  /** -w: deadline in seconds */
+  deadline?: number;
+  /** -W: seconds to wait for a reply after the last probe (default 10) */
+  timeout?: number;
+  /** -s: data bytes (default 56) */
+  size?: number;
+  /** -t: TTL / hop limit */
+  ttl?: number;
+  /** -q */
+  quiet?: boolean;
+  /** -D: timestamps on events */
+  timestamps?: boolean;
+  /** -O: report outstanding replies */
+  outstanding?: boolean;
+  /** -p: up to 16 pad bytes in hex */
+  pattern?: string;
+  /** -4 / -6 */
+  family?: 4 | 6;
+  /** -I: interface name or source address */
+  iface?: string;
+  /** 16-bit echo id (default: random, as ping on a raw socket) */
+  id?: number;
+  /** clock for time= and ping's figures: 'kernel' when the kernel gives stamps (default), or 'hrtime' */
+  clock?: 'kernel' | 'hrtime';
+  /** keep the histogram buckets in the result */
+  histogram?: boolean;
+  /** emit per-reply events (the CLI turns them off for -q and -f) */
+  events?: boolean;
+  /** flood progress ticks (sent/received counts) for `.`/backspace printing */
+  floodTicks?: boolean;
+  /** kernel software TX/RX timestamps (default true; false saves an skb clone per probe) */
+  kernelTimestamps?: boolean;
+}
+
+export const DEFAULT_DATALEN = 56;
+
+/** ping's check: out of range message as strtol_or_err prints it. */
+export const outOfRange = (v: string | number, lo: number | string, hi: number | string): UsageError =>
+  new UsageError(`invalid argument: '${v}': out of range: ${lo} <= value <= ${hi}`);
+
+export function validateOptions(o: PingOptions, family: 4 | 6): void {
+  const isInt = (v: number) => Number.isInteger(v);
+  if (o.count !== undefined && (!isInt(o.count) || o.count < 1)) throw outOfRange(o.count, 1, '9223372036854775807');
+  if (o.interval !== undefined && (!Number.isFinite(o.interval) || o.interval < 0)) throw new UsageError(`bad timing interval: ${o.interval}`);
+  if (o.interval !== undefined && o.interval > 2147483) throw new UsageError(`bad timing interval: ${o.interval}`);
+  if (o.preload !== undefined && (!isInt(o.preload) || o.preload < 1 || o.preload > 65536)) throw outOfRange(o.preload, 1, 65536);
+  if (o.deadline !== undefined && (!Number.isFinite(o.deadline) || o.deadline < 0 || o.deadline > 2147483647)) throw outOfRange(o.deadline, 0, 2147483647);
+  if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout < 0 || o.timeout > 2147483)) throw new UsageError(`bad linger time: ${o.timeout}`);
+  const max = family === 4 ? MAX_DATALEN_V4 : MAX_DATALEN_V6;
+  if (o.size !== undefined && (!isInt(o.size) || o.size < 0)) throw outOfRange(o.size, 0, 2147483647);
+  if (o.size !== undefined && o.size > max) throw new UsageError(`packet size ${o.size} is too large. Maximum is ${max}`);
+  if (o.ttl !== undefined && (!isInt(o.ttl) || o.ttl < 0 || o.ttl > 255)) throw outOfRange(o.ttl, 0, 255);
+  if (o.id !== undefined && (!isInt(o.id) || o.id < 0 || o.id > 0xffff)) throw outOfRange(o.id, 0, 65535);
+  if (o.pattern !== undefined) patternBytes(o.pattern);
+}
+
+/** `-p` as iputils' fill(): hex digits, up to 16 bytes. */
+export function patternBytes(p: string): Uint8Array {
+  if (!/^[0-9a-fA-F]*$/.test(p)) {
+    const bad = p.search(/[^0-9a-fA-F]/);
+    throw new UsageError(`patterns must be specified as hex digits: ${p.slice(bad)}`);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < p.length && out.length < 16; i += 2) out.push(parseInt(p.slice(i, i + 2), 16));
+  return Uint8Array.from(out);
+}

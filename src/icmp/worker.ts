@@ -1,0 +1,36 @@
+// The engine's thread: opens its socket inside the namespace on this thread (withNetns),
+// runs the loop, and posts events, ticks and the final statistics to the main thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { isVpingError } from '../sys/errors.js';
+import { Engine, type EngineConfig, type EngineSink } from './engine-core.js';
+import type { WorkerMessage } from './events.js';
+
+interface Data {
+  cfg: EngineConfig;
+  ctl: SharedArrayBuffer;
+  wakeFd: number;
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs only as a worker thread');
+const post = (m: WorkerMessage) => port.postMessage(m);
+const { cfg, ctl, wakeFd } = workerData as Data;
+
+let engine: Engine | null = null;
+try {
+  engine = new Engine(cfg, new Int32Array(ctl), wakeFd);
+  const sink: EngineSink = {
+    ready: (info) => post({ t: 'ready', info }),
+    events: (events) => post({ t: 'events', events }),
+    tick: (tick) => post({ t: 'tick', tick }),
+    status: (stats) => post({ t: 'status', stats }),
+  };
+  sink.ready(engine.readyInfo());
+  const stats = engine.run(sink);
+  post({ t: 'done', stats });
+} catch (e) {
+  if (isVpingError(e)) post({ t: 'fatal', code: e.code, message: e.message });
+  else throw e;
+} finally {
+  engine?.close();
+}
