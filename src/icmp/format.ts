@@ -140,3 +140,18 @@ export function clocksLine(st: Stats): string {
   return `rtt clocks (time= uses ${st.primaryClock}): ${part('kernel', st.rtt.kernel)}; ${part('hrtime', st.rtt.hrtime)}`;
 }
 const nsUs = (ns: number): string => (ns / 1000).toFixed(3);
+
+/** gather_statistics()'s "wrong data byte" tail for a reply line (starts with a newline). */
+export function wrongDataText(w: { index: number; expected: number; got: number; dump: number[] }, timingBytes = 16): string {
+  let s = `\nwrong data byte #${w.index} should be 0x${w.expected.toString(16)} but was 0x${w.got.toString(16)}`;
+  for (let k = 0; k < w.dump.length; k++) {
+    const i = timingBytes + k;
+    if (i % 32 === timingBytes) s += `\n#${i}\t`;
+    s += `${w.dump[k].toString(16)} `;
+  }
+  return s;
+}
+
+/** `-p`: `PATTERN: 0x…` as fill() prints it. */
+export const patternLine = (bytes: ArrayLike<number>): string =>
+  `PATTERN: 0x${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
