@@ -39,6 +39,7 @@ export class NlWriter {
     return this.#buf.subarray(0, this.#len);
   }
 
+  /** Grow if needed and claim n bytes; returns their offset. Read `this.#buf` only after. */
   #reserve(n: number): number {
     const at = this.#len;
     const need = at + n;
@@ -55,23 +56,28 @@ export class NlWriter {
 
   // ---- raw fields (struct headers) ----
   putU8(v: number): this {
-    this.#buf.writeUInt8(v, this.#reserve(1));
+    const at = this.#reserve(1);
+    this.#buf.writeUInt8(v, at);
     return this;
   }
   putU16(v: number): this {
-    this.#buf.writeUInt16LE(v, this.#reserve(2));
+    const at = this.#reserve(2);
+    this.#buf.writeUInt16LE(v, at);
     return this;
   }
   putU32(v: number): this {
-    this.#buf.writeUInt32LE(v >>> 0, this.#reserve(4));
+    const at = this.#reserve(4);
+    this.#buf.writeUInt32LE(v >>> 0, at);
     return this;
   }
   putI32(v: number): this {
-    this.#buf.writeInt32LE(v, this.#reserve(4));
+    const at = this.#reserve(4);
+    this.#buf.writeInt32LE(v, at);
     return this;
   }
   putBytes(b: Uint8Array): this {
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
   /** n zero bytes (a zeroed struct, or padding). */

@@ -53,6 +53,7 @@ export interface AddrOptions {
 }
 
 const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
+const VETH_KIND = Buffer.from('veth');
 const devText = (dev: DevRef) => (typeof dev === 'number' ? `if${dev}` : dev);
 
 /** ENODEV on a named device reads as ip says it: `Cannot find device "tap9"`. */
@@ -119,20 +120,23 @@ export class RtnlBatch {
     const peerFd = o.peerNetns !== undefined ? this.#fds.fd(o.peerNetns) : null;
     const op = `link add ${o.name} type veth peer name ${o.peer}`;
     return this.#msg(RTM.NEWLINK, REQ_ACK | NLM_F.CREATE | NLM_F.EXCL, { op, explain: (e) => this.#rt.explainVethExists(e, o) }, (w) => {
+      // iproute2's order and encoding, so the bytes equal `ip link add ...`'s (see
+      // test/fixtures/rtnl/newlink-veth.*): options, then IFLA_IFNAME, then IFLA_LINKINFO with
+      // the kind unterminated (addattr_l(kind, strlen(kind))).
       putIfinfomsg(w, { index: o.index ?? 0 });
-      w.str(IFLA.IFNAME, o.name);
       if (o.mtu !== undefined) w.u32(IFLA.MTU, o.mtu);
       if (mac) w.binary(IFLA.ADDRESS, mac);
       if (fd !== null) w.u32(IFLA.NET_NS_FD, fd);
+      w.str(IFLA.IFNAME, o.name);
       w.nest(IFLA.LINKINFO, (li) => {
-        li.str(IFLA_INFO.KIND, 'veth');
+        li.binary(IFLA_INFO.KIND, VETH_KIND);
         li.nest(IFLA_INFO.DATA, (d) =>
           d.nest(VETH_INFO.PEER, (p) => {
             putIfinfomsg(p, { index: o.peerIndex ?? 0 });
-            p.str(IFLA.IFNAME, o.peer);
             if (o.mtu !== undefined) p.u32(IFLA.MTU, o.mtu);
             if (peerMac) p.binary(IFLA.ADDRESS, peerMac);
             if (peerFd !== null) p.u32(IFLA.NET_NS_FD, peerFd);
+            p.str(IFLA.IFNAME, o.peer);
           }),
         );
       });

@@ -1,0 +1,307 @@
+// `vping lab up|down|status`: the seed's topology (and N copies of it) built over
+// rtnetlink, idempotently, with rollback.
+//
+// up:     for each pair, if both namespaces exist and hold exactly what was asked, nothing
+//         is done; if neither exists, it is built; anything in between is a conflict,
+//         reported before anything is made. Building: `ip netns add` for both ends, then from
+//         a socket inside the first namespace ONE sendmsg with `lo up` and the veth create
+//         (the peer created directly in the second namespace via IFLA_NET_NS_FD, the name
+//         checked where it lives, never in the caller's namespace), one RTM_GETLINK for the
+//         two ifindexes, then one sendmsg per namespace for address + up (+ lo up). If any
+//         step fails, the namespaces this run added are deleted (which frees the veth).
+// down:   deletes the lab's namespaces: live ones (after checking that they hold only lo and
+//         the lab's interface), stale /run/netns files left by a killed `up`, and nothing
+//         else. Safe to run on a half-made lab, and twice.
+// status: what exists of it, end by end.
+import { VpingError } from '../sys/errors.js';
+import { AF_INET6 } from '../sys/libc.js';
+import { addNetns, delNetns, existsNetns, isNetnsMounted, openNetns, type NetNs } from '../ns/netns.js';
+import { IFF, RT_SCOPE } from '../link/consts.js';
+import { Rtnl, type AddrInfo, type LinkInfo } from '../link/rtnl.js';
+import { labPairs, resolveLab, type LabInput, type LabPair, type LabSpec } from './spec.js';
+
+const OPER = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
+
+export interface EndStatus {
+  ns: string;
+  ifname: string;
+  /** The address asked for this end (`192.168.168.1/24`). */
+  addr: string;
+  /** present: a live namespace mount; stale: a /run/netns file that is not a mount (a killed add). */
+  netns: 'absent' | 'stale' | 'present';
+  loUp: boolean;
+  link: null | {
+    index: number;
+    kind: string | null;
+    up: boolean;
+    operstate: string;
+    mtu: number | null;
+    mac: string | null;
+    /** The peer's ifindex (in the peer's namespace). */
+    peerIndex: number | null;
+    /** Name of the namespace the peer is in, when it is a named one. */
+    peerNs: string | null;
+  };
+  hasAddr: boolean;
+  /** Other global addresses on the lab interface. */
+  extraAddrs: string[];
+  /** Interfaces other than lo and the lab's. */
+  otherLinks: string[];
+}
+
+export interface PairStatus {
+  index: number;
+  ends: [EndStatus, EndStatus];
+  /** up: exactly as asked; absent: nothing of it; partial: some of it, or something else. */
+  state: 'up' | 'absent' | 'partial';
+  problems: string[];
+}
+
+export interface LabStatus {
+  spec: LabSpec;
+  state: 'up' | 'absent' | 'partial';
+  pairs: PairStatus[];
+}
+
+export interface LabPairOutcome {
+  index: number;
+  ns: [string, string];
+  ifnames: [string, string];
+  addrs: [string, string];
+  outcome: 'created' | 'unchanged' | 'removed' | 'absent';
+}
+
+export interface LabResult {
+  action: 'up' | 'down';
+  changed: boolean;
+  pairs: LabPairOutcome[];
+  /** One line for people. */
+  message: string;
+}
+
+export interface LabHooks {
+  /**
+   * Called after each step of `up` (`netns ns1`, `veth ns1/tap1`, `addr ns1/tap1`, ...): a
+   * test can fail (throw) or die (SIGKILL) at a chosen point.
+   */
+  onStep?: (step: string) => void;
+}
+
+const outcomeOf = (p: LabPair, outcome: LabPairOutcome['outcome']): LabPairOutcome => ({
+  index: p.index,
+  ns: [p.ends[0].ns, p.ends[1].ns],
+  ifnames: [p.ends[0].ifname, p.ends[1].ifname],
+  addrs: [p.ends[0].addr, p.ends[1].addr],
+  outcome,
+});
+
+function nsState(name: string): EndStatus['netns'] {
+  if (!existsNetns(name)) return 'absent';
+  return isNetnsMounted(name) ? 'present' : 'stale';
+}
+
+/** Inspect one end; `other` is the peer namespace's handle when it is live. */
+function inspectEnd(end: LabPair['ends'][0], rt: Rtnl | null, other: NetNs | null, otherName: string): EndStatus {
+  const st: EndStatus = { ns: end.ns, ifname: end.ifname, addr: end.addr, netns: nsState(end.ns), loUp: false, link: null, hasAddr: false, extraAddrs: [], otherLinks: [] };
+  if (!rt) return st;
+  const links: LinkInfo[] = rt.links();
+  const addrs: AddrInfo[] = rt.addrs();
+  const lo = links.find((l) => l.name === 'lo');
+  st.loUp = !!lo && (lo.flags & IFF.UP) !== 0;
+  st.otherLinks = links.filter((l) => l.name !== 'lo' && l.name !== end.ifname).map((l) => l.name);
+  const l = links.find((x) => x.name === end.ifname);
+  if (l) {
+    let peerNs: string | null = null;
+    if (other && l.linkNetnsid !== undefined && rt.getNsid(other.fd) === l.linkNetnsid) peerNs = otherName;
+    st.link = {
+      index: l.index,
+      kind: l.kind ?? null,
+      up: (l.flags & IFF.UP) !== 0,
+      operstate: l.operstate !== undefined ? (OPER[l.operstate] ?? String(l.operstate)) : 'UNKNOWN',
+      mtu: l.mtu ?? null,
+      mac: l.address ?? null,
+      peerIndex: l.link ?? null,
+      peerNs,
+    };
+    for (const a of addrs) {
+      if (a.index !== l.index) continue;
+      const text = `${a.local ?? a.address}/${a.prefixlen}`;
+      if (a.family === end.cidr.family && (a.local ?? a.address) === end.cidr.address && a.prefixlen === end.cidr.prefixlen) st.hasAddr = true;
+      else if (a.scope === RT_SCOPE.UNIVERSE) st.extraAddrs.push(text);
+    }
+  }
+  return st;
+}
+
+function inspectPair(p: LabPair, spec: LabSpec): PairStatus {
+  const handles: (NetNs | null)[] = [null, null];
+  const rts: (Rtnl | null)[] = [null, null];
+  try {
+    for (const e of [0, 1] as const) {
+      if (nsState(p.ends[e].ns) === 'present') {
+        handles[e] = openNetns(p.ends[e].ns);
+        rts[e] = Rtnl.open(handles[e]);
+      }
+    }
+    const ends = [
+      inspectEnd(p.ends[0], rts[0], handles[1], p.ends[1].ns),
+      inspectEnd(p.ends[1], rts[1], handles[0], p.ends[0].ns),
+    ] as [EndStatus, EndStatus];
+    return judgePair(p, spec, ends);
+  } finally {
+    for (const r of rts) r?.close();
+    for (const h of handles) h?.close();
+  }
+}
+
+function judgePair(p: LabPair, spec: LabSpec, ends: [EndStatus, EndStatus]): PairStatus {
+  if (ends.every((e) => e.netns === 'absent')) return { index: p.index, ends, state: 'absent', problems: [] };
+  const problems: string[] = [];
+  for (const e of [0, 1] as const) {
+    const s = ends[e];
+    const peer = ends[1 - e];
+    if (s.netns === 'absent') {
+      problems.push(`namespace ${s.ns} does not exist`);
+      continue;
+    }
+    if (s.netns === 'stale') {
+      problems.push(`namespace ${s.ns} is a stale file, not a namespace mount`);
+      continue;
+    }
+    if (s.otherLinks.length) problems.push(`namespace ${s.ns} holds other interfaces (${s.otherLinks.join(', ')})`);
+    if (!s.loUp) problems.push(`${s.ns}: lo is down`);
+    if (!s.link) {
+      problems.push(`${s.ns}: no interface ${s.ifname}`);
+      continue;
+    }
+    if (s.link.kind !== 'veth') problems.push(`${s.ns}: ${s.ifname} is ${s.link.kind ? `a ${s.link.kind}` : 'not a veth'}, not a veth`);
+    if (s.link.peerNs !== peer.ns || (peer.link && s.link.peerIndex !== peer.link.index)) problems.push(`${s.ns}: ${s.ifname} is not paired with ${peer.ns}/${peer.ifname}`);
+    if (!s.link.up) problems.push(`${s.ns}: ${s.ifname} is down`);
+    if (spec.mtu !== undefined && s.link.mtu !== spec.mtu) problems.push(`${s.ns}: ${s.ifname} has mtu ${s.link.mtu} (asked ${spec.mtu})`);
+    if (!s.hasAddr) problems.push(`${s.ns}: ${s.ifname} lacks ${s.addr}`);
+    if (s.extraAddrs.length) problems.push(`${s.ns}: ${s.ifname} also has ${s.extraAddrs.join(', ')}`);
+  }
+  return { index: p.index, ends, state: problems.length ? 'partial' : 'up', problems };
+}
+
+/** What exists of the lab, end by end. */
+export function labStatus(input: LabInput | LabSpec = {}): LabStatus {
+  const spec = resolveLab(input);
+  const pairs = labPairs(spec).map((p) => inspectPair(p, spec));
+  const state = pairs.every((p) => p.state === 'up') ? 'up' : pairs.every((p) => p.state === 'absent') ? 'absent' : 'partial';
+  return { spec, state, pairs };
+}
+
+/** Build the missing pairs (see the top of this file). */
+export function labUp(input: LabInput | LabSpec = {}, hooks: LabHooks = {}): LabResult {
+  const spec = resolveLab(input);
+  const step = hooks.onStep ?? (() => undefined);
+  const plan = labPairs(spec);
+  const outcomes: LabPairOutcome[] = [];
+  const toBuild: LabPair[] = [];
+  const conflicts: string[] = [];
+  for (const p of plan) {
+    const absent = p.ends.every((e) => !existsNetns(e.ns));
+    if (absent) {
+      toBuild.push(p);
+      outcomes.push(outcomeOf(p, 'created'));
+      continue;
+    }
+    const st = inspectPair(p, spec);
+    if (st.state === 'up') outcomes.push(outcomeOf(p, 'unchanged'));
+    else conflicts.push(...st.problems);
+  }
+  if (conflicts.length) {
+    const more = conflicts.length > 3 ? ` (and ${conflicts.length - 3} more)` : '';
+    throw new VpingError('EEXIST', `lab up: the lab exists in part or differs: ${conflicts.slice(0, 3).join('; ')}${more}; remove it with "vping lab down" or choose other names`);
+  }
+  const made: string[] = [];
+  try {
+    for (const p of toBuild) {
+      for (const e of p.ends) {
+        addNetns(e.ns);
+        made.push(e.ns);
+        step(`netns ${e.ns}`);
+      }
+    }
+    for (const p of toBuild) buildPair(p, spec, step);
+  } catch (e) {
+    rollback(made);
+    throw e;
+  }
+  const built = toBuild.length;
+  const first = plan[0];
+  const desc = `${first.ends[0].ns}/${first.ends[0].ifname} ${first.ends[0].addr} <-> ${first.ends[1].ns}/${first.ends[1].ifname} ${first.ends[1].addr}`;
+  const message =
+    built === 0
+      ? `lab up: already up as asked (${plan.length === 1 ? desc : `${plan.length} pairs`}); nothing changed`
+      : `lab up: built ${built} pair${built === 1 ? '' : 's'}${plan.length === 1 ? ` (${desc})` : ` of ${plan.length}`}`;
+  return { action: 'up', changed: built > 0, pairs: outcomes, message };
+}
+
+function buildPair(p: LabPair, spec: LabSpec, step: (s: string) => void): void {
+  const [a, b] = p.ends;
+  const nodad = spec.nodad ?? a.cidr.family === AF_INET6;
+  const addrOpts = { nodad: a.cidr.family === AF_INET6 && nodad };
+  using ha = openNetns(a.ns);
+  using hb = openNetns(b.ns);
+  using ra = Rtnl.open(ha);
+  using rb = Rtnl.open(hb);
+  // One sendmsg in A: lo up, and the pair with its peer created directly in B.
+  ra.batch().setLink('lo', { up: true }).createVeth({ name: a.ifname, peer: b.ifname, peerNetns: hb, mtu: spec.mtu }).run();
+  step(`veth ${a.ns}/${a.ifname} ${b.ns}/${b.ifname}`);
+  // Both ifindexes in one answer: ours, and the peer's (IFLA_LINK).
+  const la = ra.getLink(a.ifname);
+  const peerIndex = la.link;
+  if (peerIndex === undefined) throw new VpingError('EPROTO', `lab up: ${a.ns}/${a.ifname} reports no peer ifindex`);
+  ra.batch().addAddr(la.index, a.cidr, addrOpts, a.ifname).setLink(la.index, { up: true }).run();
+  step(`addr ${a.ns}/${a.ifname}`);
+  rb.batch().setLink('lo', { up: true }).addAddr(peerIndex, b.cidr, addrOpts, b.ifname).setLink(peerIndex, { up: true }).run();
+  step(`addr ${b.ns}/${b.ifname}`);
+}
+
+/** Delete the namespaces this run added; errors here must not hide the first one. */
+function rollback(made: string[]): void {
+  for (const ns of made.reverse()) {
+    try {
+      delNetns(ns);
+    } catch {
+      /* best effort: lab down removes what is left */
+    }
+  }
+}
+
+/** Remove exactly the lab's namespaces (see the top of this file). */
+export function labDown(input: LabInput | LabSpec = {}): LabResult {
+  const spec = resolveLab(input);
+  const plan = labPairs(spec);
+  // Check everything first: refuse before deleting anything that is not the lab's.
+  const refuse: string[] = [];
+  for (const p of plan) {
+    for (const e of p.ends) {
+      if (nsState(e.ns) !== 'present') continue;
+      const rt = Rtnl.open(e.ns);
+      try {
+        const others = rt.links().filter((l) => l.name !== 'lo' && l.name !== e.ifname).map((l) => l.name);
+        if (others.length) refuse.push(`namespace ${e.ns} holds interfaces the lab did not make (${others.join(', ')})`);
+      } finally {
+        rt.close();
+      }
+    }
+  }
+  if (refuse.length) throw new VpingError('EBUSY', `lab down: ${refuse.slice(0, 3).join('; ')}; not deleting it (use "vping netns del" if it is yours to remove)`);
+  const outcomes: LabPairOutcome[] = [];
+  let removed = 0;
+  for (const p of plan) {
+    let any = false;
+    for (const e of p.ends) {
+      if (!existsNetns(e.ns)) continue;
+      delNetns(e.ns);
+      any = true;
+    }
+    if (any) removed++;
+    outcomes.push(outcomeOf(p, any ? 'removed' : 'absent'));
+  }
+  const message = removed === 0 ? 'lab down: nothing to remove' : `lab down: removed ${removed} pair${removed === 1 ? '' : 's'}`;
+  return { action: 'down', changed: removed > 0, pairs: outcomes, message };
+}
