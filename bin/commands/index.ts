@@ -1,8 +1,10 @@
 // Each command group lives in its own file and registers itself here.
 import type { Command } from 'commander';
 import { register as registerPing } from './ping.js';
+import { register as registerCapture } from './capture.js';
 
 export function registerCommands(_program: Command): void {
   registerPing(_program);
+  registerCapture(_program);
   // filled as the command groups land: netns, link, addr, lab, ping, capture, trace, bench
 }

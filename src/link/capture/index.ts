@@ -1,0 +1,3 @@
+export * from './tpacket.js';
+export * from './ring.js';
+export * from './session.js';

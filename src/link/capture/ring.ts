@@ -1,0 +1,232 @@
+// One AF_PACKET socket with a TPACKET_V3 receive ring, bound to one interface, opened
+// inside that interface's namespace (DESIGN.md rule 2: the socket keeps its namespace).
+// The ring is read through a DataView over the mmap'ed memory: no copy, no allocation
+// per packet; each block is handed back to the kernel as soon as it is walked.
+import { VpingError, SysError } from '../../sys/errors.js';
+import {
+  AF_PACKET, MAP_SHARED, PROT_READ, PROT_WRITE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_SOCKET, SO_ATTACH_FILTER,
+  addressOf, bind, close, getsockopt, mmap, munmap, pinned, setsockopt, socket, view,
+} from '../../sys/libc.js';
+import { ifNameToIndex } from '../../sys/netif.js';
+import { withNetns, type NetnsRef } from '../../ns/netns.js';
+import {
+  BLOCK, ENETDOWN, ENODEV, ETH_P_ALL, FPROG, PACKET, REQ3, SLL, SOL_PACKET, SO_ERROR, STATS3, TP3, TPACKET_V3, TP_STATUS,
+} from './tpacket.js';
+
+export interface RingOptions {
+  /** Bytes per block (a multiple of the page size). Default 1 MiB. */
+  blockSize?: number;
+  /** Blocks in the ring. Default 32 (32 MiB with the default block). */
+  blockCount?: number;
+  /** ms after which the kernel hands over a block that is not full. Default 8. */
+  retireMs?: number;
+  /** Classic BPF program (struct sock_filter array) to attach before binding. */
+  filter?: Buffer | null;
+  /** Do not deliver the interface's own outgoing frames (tcpdump -Q in). */
+  ignoreOutgoing?: boolean;
+}
+
+/**
+ * Called once per frame while a block is walked. `buf` is the whole ring (valid only
+ * during the call); the frame is buf[off, off+caplen). `vlanTci` is -1 when the kernel
+ * stripped no VLAN tag.
+ */
+export type FrameHandler = (
+  buf: Buffer, off: number, caplen: number, len: number, sec: number, nsec: number, pkttype: number, vlanTci: number, vlanTpid: number,
+) => void;
+
+export interface RingStats {
+  /** Packets that passed the filter (tcpdump's "received by filter"); includes drops. */
+  packets: number;
+  /** Packets the kernel dropped because the ring was full. */
+  drops: number;
+}
+
+export class InterfaceGone extends VpingError {
+  constructor(label: string, errno: number) {
+    super(errno === ENETDOWN ? 'ENETDOWN' : 'ENODEV', `${label}: the interface went down or vanished`);
+  }
+}
+
+export class PacketRing implements Disposable {
+  readonly fd: number;
+  readonly ifIndex: number;
+  readonly label: string;
+  readonly blockSize: number;
+  readonly blockCount: number;
+  readonly retireMs: number;
+  #addr: bigint;
+  #mapLen: number;
+  #buf: Buffer;
+  #dv: DataView;
+  #cursor = 0;
+  #packets = 0;
+  #drops = 0;
+  #closed = false;
+  readonly #statsBuf = Buffer.alloc(STATS3.SIZE);
+
+  private constructor(fd: number, ifIndex: number, label: string, addr: bigint, blockSize: number, blockCount: number, retireMs: number) {
+    this.fd = fd;
+    this.ifIndex = ifIndex;
+    this.label = label;
+    this.#addr = addr;
+    this.blockSize = blockSize;
+    this.blockCount = blockCount;
+    this.retireMs = retireMs;
+    this.#mapLen = blockSize * blockCount;
+    this.#buf = Buffer.from(view(addr, this.#mapLen));
+    this.#dv = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+  }
+
+  /**
+   * Open a ring on `ifName` in namespace `ns` (null: the current one). The socket is made
+   * with protocol 0 so that it sees nothing until the filter and ring are in place, then
+   * bound to ETH_P_ALL on the interface (libpcap's order). A failed step closes what the
+   * earlier ones opened.
+   */
+  static open(ns: NetnsRef, ifName: string, opts: RingOptions = {}): PacketRing {
+    const label = typeof ns === 'string' ? `${ns}:${ifName}` : ns ? `${ns.label}:${ifName}` : ifName;
+    const blockSize = opts.blockSize ?? 1 << 20;
+    const blockCount = opts.blockCount ?? 32;
+    const retireMs = opts.retireMs ?? 8;
+    if (blockSize % 4096 !== 0 || blockSize <= 0) throw new VpingError('EINVAL', `ring block size ${blockSize} is not a multiple of the page size`);
+    if (blockCount < 1) throw new VpingError('EINVAL', 'ring needs at least one block');
+    let ifIndex = 0;
+    let fd = -1;
+    let addr = 0n;
+    try {
+      withNetns(ns, () => {
+        try {
+          ifIndex = ifNameToIndex(ifName);
+        } catch (e) {
+          if (e instanceof SysError) throw new VpingError('ENODEV', `${label}: no such interface${typeof ns === 'string' ? ` in namespace ${ns}` : ''}`);
+          throw e;
+        }
+        fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, `capture ${label}`);
+      });
+      setsockopt(fd, SOL_PACKET, PACKET.VERSION, TPACKET_V3, 'setsockopt(PACKET_VERSION, TPACKET_V3)');
+      if (opts.ignoreOutgoing) setsockopt(fd, SOL_PACKET, PACKET.IGNORE_OUTGOING, 1, 'setsockopt(PACKET_IGNORE_OUTGOING)');
+      if (opts.filter && opts.filter.length > 0) attachFilter(fd, opts.filter);
+      const frameSize = 2048;
+      const req = Buffer.alloc(REQ3.SIZE);
+      req.writeUInt32LE(blockSize, REQ3.BLOCK_SIZE);
+      req.writeUInt32LE(blockCount, REQ3.BLOCK_NR);
+      req.writeUInt32LE(frameSize, REQ3.FRAME_SIZE);
+      req.writeUInt32LE((blockSize / frameSize) * blockCount, REQ3.FRAME_NR);
+      req.writeUInt32LE(retireMs, REQ3.RETIRE_TOV);
+      setsockopt(fd, SOL_PACKET, PACKET.RX_RING, req, `setsockopt(PACKET_RX_RING, ${blockCount}×${blockSize})`);
+      addr = mmap(blockSize * blockCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 'mmap(capture ring)');
+      const sll = Buffer.alloc(SLL.SIZE);
+      sll.writeUInt16LE(AF_PACKET, SLL.FAMILY);
+      sll.writeUInt16BE(ETH_P_ALL, SLL.PROTOCOL);
+      sll.writeInt32LE(ifIndex, SLL.IFINDEX);
+      try {
+        bind(fd, sll, `bind(${label})`);
+      } catch (e) {
+        if (e instanceof SysError && (e.errno === ENODEV || e.errno === ENETDOWN)) throw new InterfaceGone(label, e.errno);
+        throw e;
+      }
+      return new PacketRing(fd, ifIndex, label, addr, blockSize, blockCount, retireMs);
+    } catch (e) {
+      if (addr) munmap(addr, blockSize * blockCount);
+      if (fd >= 0) close(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * Walk every block the kernel has handed over, in order, calling `onFrame` for each
+   * frame; give each block back after its walk. Stops early (mid-block, without
+   * returning it) when `onFrame` makes `limit` reach 0. Returns the frames seen.
+   */
+  drain(onFrame: FrameHandler, limit = Infinity): number {
+    const dv = this.#dv;
+    const buf = this.#buf;
+    const bs = this.blockSize;
+    let n = 0;
+    while (n < limit) {
+      const blk = this.#cursor * bs;
+      if ((dv.getUint32(blk + BLOCK.STATUS, true) & TP_STATUS.USER) === 0) break;
+      const num = dv.getUint32(blk + BLOCK.NUM_PKTS, true);
+      let p = blk + dv.getUint32(blk + BLOCK.FIRST_PKT, true);
+      const skip = this.#partial; // frames of this block already delivered before a limit stop
+      for (let i = 0; i < num; i++) {
+        if (p + TP3.SLL + SLL.SIZE > blk + bs) break; // a lying header; never read outside the block
+        const next = dv.getUint32(p + TP3.NEXT, true);
+        if (i >= skip) {
+          const status = dv.getUint32(p + TP3.STATUS, true);
+          const caplen = dv.getUint32(p + TP3.SNAPLEN, true);
+          const mac = dv.getUint16(p + TP3.MAC, true);
+          const vlan = status & TP_STATUS.VLAN_VALID ? dv.getUint32(p + TP3.VLAN_TCI, true) & 0xffff : -1;
+          const tpid = status & TP_STATUS.VLAN_TPID_VALID ? dv.getUint16(p + TP3.VLAN_TPID, true) : 0x8100;
+          const off = p + mac;
+          if (off + caplen <= blk + bs) {
+            onFrame(buf, off, caplen, dv.getUint32(p + TP3.LEN, true), dv.getUint32(p + TP3.SEC, true), dv.getUint32(p + TP3.NSEC, true), buf[p + TP3.SLL + SLL.PKTTYPE], vlan, tpid);
+          }
+          n++;
+          if (n >= limit && i + 1 < num) {
+            this.#partial = i + 1;
+            return n;
+          }
+        }
+        if (next === 0) break;
+        p += next;
+      }
+      this.#partial = 0;
+      dv.setUint32(blk + BLOCK.STATUS, TP_STATUS.KERNEL, true);
+      this.#cursor = (this.#cursor + 1) % this.blockCount;
+    }
+    return n;
+  }
+  #partial = 0;
+
+  /** Cumulative kernel counts (PACKET_STATISTICS resets on each read; this adds them up). */
+  stats(): RingStats {
+    if (!this.#closed) {
+      const b = getsockopt(this.fd, SOL_PACKET, PACKET.STATISTICS, STATS3.SIZE, 'getsockopt(PACKET_STATISTICS)');
+      this.#packets += b.readUInt32LE(STATS3.PACKETS);
+      this.#drops += b.readUInt32LE(STATS3.DROPS);
+    }
+    void this.#statsBuf;
+    return { packets: this.#packets, drops: this.#drops };
+  }
+
+  /** The socket's pending error (SO_ERROR): ENETDOWN when the interface went away. */
+  pendingError(): number {
+    if (this.#closed) return 0;
+    return getsockopt(this.fd, SOL_SOCKET, SO_ERROR, 4, 'getsockopt(SO_ERROR)').readInt32LE(0);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.stats();
+    this.#closed = true;
+    munmap(this.#addr, this.#mapLen);
+    close(this.fd);
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** SO_ATTACH_FILTER with a struct sock_fprog pointing at the program. */
+export function attachFilter(fd: number, insns: Buffer): void {
+  const prog = pinned(insns.length);
+  insns.copy(prog);
+  const fprog = Buffer.alloc(FPROG.SIZE);
+  fprog.writeUInt16LE(insns.length / 8, FPROG.LEN);
+  fprog.writeBigUInt64LE(addressOf(prog), FPROG.FILTER);
+  setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 'setsockopt(SO_ATTACH_FILTER)');
+}
+
+/** `ret #snaplen`: a one-instruction program that accepts every frame cut to snaplen. */
+export function snaplenProgram(snaplen: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(0x06, 0); // BPF_RET | BPF_K
+  b.writeUInt32LE(snaplen, 4);
+  return b;
+}

@@ -1,0 +1,273 @@
+// A capture of several interfaces, in several namespaces, in one process: each ring is
+// opened inside its namespace (withNetns), then all are read from the main thread,
+// woken by uv_poll (watchReadable) on their sockets. Writing to a file copies each frame
+// into the writer's big buffer (no allocation per frame); frames are only decoded and
+// printed when somebody prints them.
+import { VpingError } from '../../sys/errors.js';
+import { watchReadable } from '../../sys/libc.js';
+import { compileFilter, PCAP_MAX_SNAPLEN } from '../../sys/pcap.js';
+import type { Direction } from '../decode/printer.js';
+import type { IfStats, PacketSink } from '../pcap/writer.js';
+import { PacketRing, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
+import { ENETDOWN, ENODEV, ENXIO, PACKET_TYPE } from './tpacket.js';
+
+export interface CaptureTarget {
+  /** Namespace name, or null for the namespace vping runs in. */
+  ns: string | null;
+  ifName: string;
+}
+
+export type DirectionFilter = 'in' | 'out' | 'inout';
+
+export interface CaptureOptions {
+  /** A pcap filter expression (compiled by libpcap, run by the kernel). */
+  filter?: string | null;
+  /** Bytes kept of each frame (tcpdump -s). Default 262144. */
+  snaplen?: number;
+  /** Ring size per interface in KiB (tcpdump -B). Default 32768 (32 MiB). */
+  bufferKiB?: number;
+  /** tcpdump -Q. Default inout. */
+  direction?: DirectionFilter;
+  /** Stop after this many frames, over all interfaces (tcpdump -c). */
+  count?: number;
+  /** Where frames are written (pcap/pcapng writer); ifId = the target's index. */
+  sink?: PacketSink | null;
+  /** Called per frame with a copy of it (for printing); sorted by time within a wake-up. */
+  onFrame?: ((f: CapturedFrame) => void) | null;
+  /** ms for the kernel to hand over a part-filled block (latency of printed lines). */
+  retireMs?: number;
+  /** Told once when an interface goes down or vanishes (the others go on). */
+  onGone?: ((label: string) => void) | null;
+  /** Called after each wake-up that delivered frames to onFrame (flush printed lines). */
+  onBatchEnd?: (() => void) | null;
+}
+
+export interface CapturedFrame {
+  /** Index of the interface in the targets. */
+  ifId: number;
+  tsNs: bigint;
+  data: Uint8Array;
+  len: number;
+  dir: Direction;
+}
+
+export interface InterfaceSummary {
+  label: string;
+  /** Frames vping took from the ring (tcpdump's "packets captured"). */
+  captured: number;
+  /** Frames that passed the filter (tcpdump's "packets received by filter"). */
+  received: number;
+  /** Frames the kernel dropped, ring full (tcpdump's "packets dropped by kernel"). */
+  dropped: number;
+  /** Set when the interface went down or vanished during the capture. */
+  gone: boolean;
+}
+
+export type StopReason = 'count' | 'stopped' | 'gone';
+
+export const directionOf = (pkttype: number): Direction =>
+  (['in', 'broadcast', 'multicast', 'otherhost', 'out'] as const)[pkttype] ?? 'unknown';
+/** epb_flags direction bits: 1 inbound, 2 outbound. */
+const epbDir = (pkttype: number): number => (pkttype === PACKET_TYPE.OUTGOING ? 2 : pkttype <= 3 ? 1 : 0);
+
+interface Port {
+  ring: PacketRing;
+  label: string;
+  captured: number;
+  gone: boolean;
+  watch: { stop(): void } | null;
+  handler: FrameHandler;
+}
+
+export class CaptureSession {
+  readonly #ports: Port[];
+  readonly #opts: CaptureOptions;
+  #left: number;
+  #timer: NodeJS.Timeout | null = null;
+  #resolve: ((r: StopReason) => void) | null = null;
+  #done: Promise<StopReason> | null = null;
+  #finished = false;
+  #pending: CapturedFrame[] = [];
+  #vlanScratch = Buffer.allocUnsafeSlow(PCAP_MAX_SNAPLEN + 4);
+  readonly startedNs = { sec: 0, nsec: 0 };
+
+  private constructor(rings: { ring: PacketRing; label: string }[], opts: CaptureOptions) {
+    this.#opts = { ...opts };
+    this.#left = opts.count && opts.count > 0 ? opts.count : Infinity;
+    this.#ports = rings.map((r, i) => ({ ...r, captured: 0, gone: false, watch: null, handler: this.#makeHandler(i) }));
+    const now = Date.now();
+    this.startedNs.sec = Math.floor(now / 1000);
+    this.startedNs.nsec = (now % 1000) * 1e6;
+  }
+
+  /**
+   * Open one ring per target, each inside its namespace. The filter is compiled once
+   * first (libpcap's message on an error), so nothing is opened for a bad filter; a
+   * failure on any target closes the rings opened before it.
+   */
+  static open(targets: CaptureTarget[], opts: CaptureOptions = {}): CaptureSession {
+    if (targets.length === 0) throw new VpingError('EUSAGE', 'nothing to capture: name at least one interface');
+    const snaplen = opts.snaplen && opts.snaplen > 0 ? Math.min(opts.snaplen, PCAP_MAX_SNAPLEN) : PCAP_MAX_SNAPLEN;
+    let filter: Buffer | null = null;
+    if (opts.filter && opts.filter.trim()) filter = compileFilter(opts.filter, 1, snaplen);
+    else if (snaplen < PCAP_MAX_SNAPLEN) filter = snaplenProgram(snaplen);
+    const kib = opts.bufferKiB ?? 32768;
+    const blockSize = 1 << 20;
+    const blockCount = Math.max(2, Math.ceil((kib * 1024) / blockSize));
+    const ropts: RingOptions = { blockSize, blockCount, filter, ignoreOutgoing: opts.direction === 'in', retireMs: opts.retireMs ?? 8 };
+    const rings: { ring: PacketRing; label: string }[] = [];
+    try {
+      for (const t of targets) {
+        const ring = PacketRing.open(t.ns, t.ifName, ropts);
+        rings.push({ ring, label: t.ns ? `${t.ns}:${t.ifName}` : t.ifName });
+      }
+    } catch (e) {
+      for (const r of rings) r.ring.close();
+      throw e;
+    }
+    return new CaptureSession(rings, { ...opts, snaplen });
+  }
+
+  /** Where frames go from now on (the CLI opens its file only after every ring opened). */
+  setSink(sink: PacketSink | null): void {
+    this.#opts.sink = sink;
+  }
+
+  get labels(): string[] {
+    return this.#ports.map((p) => p.label);
+  }
+
+  #makeHandler(ifId: number): FrameHandler {
+    const dirFilter = this.#opts.direction ?? 'inout';
+    return (buf, off, caplen, len, sec, nsec, pkttype, vlanTci, vlanTpid) => {
+      if (dirFilter !== 'inout' && (pkttype === PACKET_TYPE.OUTGOING) !== (dirFilter === 'out')) return;
+      if (this.#left <= 0) return;
+      this.#left--;
+      this.#ports[ifId].captured++;
+      let src: Uint8Array = buf;
+      if (vlanTci >= 0 && caplen >= 12) {
+        // The kernel took the 802.1Q tag off (VLAN offload): put it back, as libpcap does.
+        const s = this.#vlanScratch;
+        buf.copy(s, 0, off, off + 12);
+        s.writeUInt16BE(vlanTpid, 12);
+        s.writeUInt16BE(vlanTci, 14);
+        buf.copy(s, 16, off + 12, off + caplen);
+        src = s;
+        off = 0;
+        caplen += 4;
+        len += 4;
+      }
+      const sink = this.#opts.sink;
+      if (sink) sink.packet(ifId, sec, nsec, src, off, caplen, len, epbDir(pkttype));
+      if (this.#opts.onFrame) {
+        this.#pending.push({ ifId, tsNs: BigInt(sec) * 1_000_000_000n + BigInt(nsec), data: Uint8Array.prototype.slice.call(src, off, off + caplen), len, dir: directionOf(pkttype) });
+      }
+    };
+  }
+
+  /** Drain every ring once; deliver printed frames in time order. Returns frames seen. */
+  #drainAll(): number {
+    let n = 0;
+    for (const p of this.#ports) {
+      if (p.gone || p.ring.closed) continue;
+      n += p.ring.drain(p.handler, this.#left === Infinity ? Infinity : this.#left);
+      if (this.#left <= 0) break;
+    }
+    if (this.#pending.length) {
+      const batch = this.#pending;
+      this.#pending = [];
+      if (this.#ports.length > 1) batch.sort((a, b) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
+      for (const f of batch) this.#opts.onFrame!(f);
+      this.#opts.onBatchEnd?.();
+    }
+    if (this.#left <= 0) this.#finish('count');
+    return n;
+  }
+
+  #checkGone(): void {
+    for (const p of this.#ports) {
+      if (p.gone || p.ring.closed) continue;
+      const err = p.ring.pendingError();
+      if (err === ENETDOWN || err === ENODEV || err === ENXIO) {
+        p.ring.drain(p.handler, this.#left);
+        p.gone = true;
+        p.watch?.stop();
+        p.watch = null;
+        this.#opts.onGone?.(p.label);
+      }
+    }
+    if (this.#ports.every((p) => p.gone)) this.#finish('gone');
+  }
+
+  /** Start reading; resolves when -c is reached, every interface is gone, or stop() ends it. */
+  run(): Promise<StopReason> {
+    if (this.#done) return this.#done;
+    this.#done = new Promise<StopReason>((resolve) => {
+      this.#resolve = resolve;
+    });
+    for (const p of this.#ports) {
+      p.watch = watchReadable(p.ring.fd, () => {
+        if (this.#finished) return;
+        if (this.#drainAll() === 0) this.#checkGone();
+      });
+    }
+    // A slow tick: picks up blocks the kernel retired on its timer, notices an interface
+    // that vanished (POLLERR ends a uv_poll watch), and keeps the loop alive.
+    this.#timer = setInterval(() => {
+      if (this.#finished) return;
+      this.#drainAll();
+      this.#checkGone();
+    }, 200);
+    return this.#done;
+  }
+
+  /**
+   * End the capture: wait for the kernel to hand over its part-filled blocks (twice
+   * the retire timeout), take every frame left, then close the rings.
+   */
+  stop(): Promise<StopReason> {
+    if (!this.#done) this.#done = Promise.resolve('stopped');
+    if (this.#finished) return this.#done;
+    const wait = Math.max(...this.#ports.map((p) => p.ring.retireMs)) * 2 + 5;
+    setTimeout(() => this.#finish('stopped'), wait);
+    return this.#done;
+  }
+
+  #finish(reason: StopReason): void {
+    if (this.#finished) return;
+    if (reason !== 'count') {
+      // the last frames: everything the kernel has handed over by now
+      this.#drainAll();
+    }
+    this.#finished = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    for (const p of this.#ports) {
+      p.watch?.stop();
+      p.watch = null;
+    }
+    for (const p of this.#ports) p.ring.stats();
+    for (const p of this.#ports) p.ring.close();
+    this.#resolve?.(reason);
+  }
+
+  /** Per-interface counts, as tcpdump's exit lines. */
+  summary(): InterfaceSummary[] {
+    return this.#ports.map((p) => {
+      const s = p.ring.stats();
+      return { label: p.label, captured: p.captured, received: s.packets, dropped: s.drops, gone: p.gone };
+    });
+  }
+
+  /** Counts for a pcapng writer's Interface Statistics Blocks. */
+  ifStats(): IfStats[] {
+    const now = Date.now();
+    return this.summary().map((s) => ({
+      recv: s.received,
+      drop: s.dropped,
+      delivered: s.captured,
+      startNs: this.startedNs,
+      endNs: { sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6 },
+    }));
+  }
+}
