@@ -1,7 +1,7 @@
 // `vping [-n NS] ping [options] destination`: iputils ping's options and output, from
 // vping's own engine, with the socket opened inside the namespace.
 import type { Command } from 'commander';
-import { action, printJson, requireRoot } from '../run.js';
+import { action, fail, printJson } from '../run.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { openNetns } from '../../src/ns/netns.js';
 import { startPing, type PingEvent, type PingOptions, type Stats } from '../../src/icmp/index.js';
@@ -79,7 +79,7 @@ export async function runPing(dest: string, o: PingCliOptions, g: GlobalOptions)
   const opts = toOptions(dest, o, g);
   // refuse before anything runs: a missing namespace, then privilege (as ping, one line, status 2)
   if (opts.netns) openNetns(opts.netns).close();
-  requireRoot('ping');
+  if (process.geteuid && process.geteuid() !== 0) fail('ping needs root (a raw ICMP socket needs CAP_NET_RAW, entering a namespace CAP_SYS_ADMIN): run it as root, e.g. with sudo');
   const json = g.json ?? false;
   const out = (s: string) => process.stdout.write(s);
   if (opts.pattern !== undefined && !opts.quiet && !json) out(patternLine(patternBytes(opts.pattern)) + '\n');
