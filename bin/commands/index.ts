@@ -1,9 +1,15 @@
 // Each command group lives in its own file and registers itself here.
 import type { Command } from 'commander';
+import { register as registerNetns } from './netns.js';
+import { register as registerLink } from './link.js';
+import { register as registerLab } from './lab.js';
 import { register as registerPing } from './ping.js';
 import { register as registerCapture } from './capture.js';
 
 export function registerCommands(_program: Command): void {
+  registerNetns(_program);
+  registerLink(_program);
+  registerLab(_program);
   registerPing(_program);
   registerCapture(_program);
   // filled as the command groups land: netns, link, addr, lab, ping, capture, trace, bench

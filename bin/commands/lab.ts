@@ -1,0 +1,94 @@
+// vping lab up|down|status: the seed's topology (ns1/tap1 192.168.168.1/24 <-> ns2/tap2
+// 192.168.168.2/24) in one command, or N copies of it with --pairs N.
+import type { Command } from 'commander';
+import { UsageError } from '../../src/sys/errors.js';
+import { labDown, labStatus, labUp, type LabStatus } from '../../src/lab/lab.js';
+import type { LabInput } from '../../src/lab/spec.js';
+import { action, printJson, requireRoot } from '../run.js';
+
+interface LabCliOptions {
+  ns?: string;
+  ifnames?: string;
+  addrs?: string;
+  prefix?: string;
+  pairs?: string;
+  mtu?: string;
+}
+
+const two = (flag: string, v: string): [string, string] => {
+  const p = v.split(',');
+  if (p.length !== 2 || !p[0] || !p[1]) throw new UsageError(`${flag} takes two comma-separated values, e.g. ${flag} ns1,ns2`);
+  return [p[0], p[1]];
+};
+const int = (flag: string, v: string): number => {
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: invalid number "${v}"`);
+  return Number(v);
+};
+
+export function labInput(o: LabCliOptions): LabInput {
+  const input: LabInput = {};
+  if (o.ns !== undefined) input.ns = two('--ns', o.ns);
+  if (o.ifnames !== undefined) input.ifnames = two('--ifnames', o.ifnames);
+  if (o.addrs !== undefined) input.addrs = two('--addrs', o.addrs);
+  if (o.prefix !== undefined) input.prefix = int('--prefix', o.prefix);
+  if (o.pairs !== undefined) input.pairs = int('--pairs', o.pairs);
+  if (o.mtu !== undefined) input.mtu = int('--mtu', o.mtu);
+  return input;
+}
+
+/** The lab's shape options, shared by every lab-using command (lab, ping across it, bench). */
+export function withLabOptions(c: Command): Command {
+  return c
+    .option('--ns <a,b>', 'namespaces of the two ends', 'ns1,ns2')
+    .option('--ifnames <a,b>', 'interface names of the two ends', 'tap1,tap2')
+    .option('--addrs <a,b>', 'addresses with prefix of the two ends', '192.168.168.1/24,192.168.168.2/24')
+    .option('--prefix <len>', 'prefix length for both addresses')
+    .option('--pairs <n>', 'build N pairs, each in its own two namespaces (NS-1, NS-2, ...) and subnet', '1')
+    .option('--mtu <bytes>', 'MTU of both ends');
+}
+
+function statusText(st: LabStatus): string {
+  let out = `lab ${st.state}${st.spec.pairs > 1 ? ` (${st.spec.pairs} pairs)` : ''}\n`;
+  for (const p of st.pairs) {
+    for (const e of p.ends) {
+      const l = e.link;
+      const what = e.netns === 'absent' ? 'absent' : e.netns === 'stale' ? 'stale /run/netns file' : !l ? `no ${e.ifname}` :
+        `${e.ifname}@if${l.peerIndex ?? '?'} ${l.up ? 'UP' : 'DOWN'} state ${l.operstate} ${e.hasAddr ? e.addr : `(no ${e.addr})`}${l.mac ? ` ${l.mac}` : ''}${l.peerNs ? ` peer ${l.peerNs}` : ''}`;
+      out += `${st.spec.pairs > 1 ? `pair ${p.index} ` : ''}${e.ns}: ${what}\n`;
+    }
+    for (const pr of p.problems) out += `  problem: ${pr}\n`;
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  const lab = program.command('lab').description("the seed's lab (two namespaces joined by a veth pair, addressed and up): up, down, status");
+
+  withLabOptions(lab.command('up').description('build the lab (idempotent; rolls back on failure)')).action(
+    action((o: LabCliOptions, cmd: Command) => {
+      const input = labInput(o);
+      requireRoot('lab up');
+      const r = labUp(input);
+      if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+      else process.stdout.write(`${r.message}\n`);
+    }),
+  );
+
+  withLabOptions(lab.command('down').description('remove exactly what lab up made')).action(
+    action((o: LabCliOptions, cmd: Command) => {
+      const input = labInput(o);
+      requireRoot('lab down');
+      const r = labDown(input);
+      if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+      else process.stdout.write(`${r.message}\n`);
+    }),
+  );
+
+  withLabOptions(lab.command('status').description('what exists of the lab')).action(
+    action((o: LabCliOptions, cmd: Command) => {
+      const st = labStatus(labInput(o));
+      if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(st);
+      else process.stdout.write(statusText(st));
+    }),
+  );
+}

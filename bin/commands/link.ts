@@ -1,0 +1,193 @@
+// vping link … and vping addr … in ip's own grammar:
+//   vping link add tap1 [netns NS] type veth peer name tap2 [netns NS]
+//   vping link set tap1 [up|down] [netns NS] [mtu N] [address MAC]
+//   vping link del tap1
+//   vping [-n NS] link [show [DEV]]
+//   vping [-n NS] addr add [local] 192.168.168.1/24 dev tap1 [nodad]
+//   vping [-n NS] addr del 192.168.168.1/24 dev tap1
+//   vping [-n NS] addr [show [dev DEV]]        (alias: a, address)
+import type { Command } from 'commander';
+import { UsageError } from '../../src/sys/errors.js';
+import { Rtnl, type LinkSetOptions, type VethOptions } from '../../src/link/rtnl.js';
+import { showAddrJson, showAddrText, showLinkJson, showLinkText } from '../../src/lab/show.js';
+import { action, printJson, requireRoot } from '../run.js';
+
+interface Globals {
+  netns?: string;
+  json?: boolean;
+}
+
+/** Words in ip's keyword-value style: take(kw) returns the value after kw. */
+class Words {
+  readonly #w: string[];
+  constructor(words: string[]) {
+    this.#w = [...words];
+  }
+  get empty(): boolean {
+    return this.#w.length === 0;
+  }
+  next(): string | undefined {
+    return this.#w.shift();
+  }
+  peek(): string | undefined {
+    return this.#w[0];
+  }
+  value(kw: string): string {
+    const v = this.#w.shift();
+    if (v === undefined) throw new UsageError(`"${kw}" needs a value`);
+    return v;
+  }
+}
+
+function intArg(kw: string, v: string): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`invalid ${kw} "${v}"`);
+  return Number(v);
+}
+
+export function parseLinkAdd(words: string[]): VethOptions {
+  const w = new Words(words);
+  let name: string | undefined;
+  let type: string | undefined;
+  const o: Partial<VethOptions> = {};
+  while (!w.empty && type === undefined) {
+    const k = w.next()!;
+    if (k === 'name' || k === 'dev') name = w.value(k);
+    else if (k === 'type') type = w.value(k);
+    else if (k === 'netns') o.netns = w.value(k);
+    else if (k === 'mtu') o.mtu = intArg('mtu', w.value(k));
+    else if (k === 'address') o.mac = w.value(k);
+    else if (name === undefined) name = k;
+    else throw new UsageError(`link add: unexpected "${k}"`);
+  }
+  if (type === undefined) throw new UsageError('link add: "type veth" is required (vping makes veth pairs)');
+  if (type !== 'veth') throw new UsageError(`link add: type "${type}" is not supported (only veth)`);
+  if (name === undefined) throw new UsageError('link add: the interface needs a name');
+  let peer: string | undefined;
+  while (!w.empty) {
+    const k = w.next()!;
+    if (k !== 'peer') throw new UsageError(`link add: unexpected "${k}" (expected "peer name NAME")`);
+    while (!w.empty) {
+      const p = w.next()!;
+      if (p === 'name') peer = w.value(p);
+      else if (p === 'netns') o.peerNetns = w.value(p);
+      else if (p === 'address') o.peerMac = w.value(p);
+      else if (p === 'mtu') o.mtu = intArg('mtu', w.value(p));
+      else if (peer === undefined) peer = p;
+      else throw new UsageError(`link add: unexpected "${p}" after peer`);
+    }
+  }
+  if (peer === undefined) throw new UsageError('link add: a veth needs its peer: "peer name NAME"');
+  const sameNs = (o.netns ?? null) === (o.peerNetns ?? null);
+  if (peer === name && sameNs) throw new UsageError(`link add: the peer cannot have the interface's own name "${name}" in the same namespace`);
+  return { ...o, name, peer } as VethOptions;
+}
+
+export function parseLinkSet(words: string[]): { dev: string; set: LinkSetOptions } {
+  const w = new Words(words);
+  let dev: string | undefined;
+  const set: LinkSetOptions = {};
+  while (!w.empty) {
+    const k = w.next()!;
+    if (k === 'dev') dev = w.value(k);
+    else if (k === 'up') set.up = true;
+    else if (k === 'down') set.up = false;
+    else if (k === 'netns') set.netns = w.value(k);
+    else if (k === 'mtu') set.mtu = intArg('mtu', w.value(k));
+    else if (k === 'address') set.mac = w.value(k);
+    else if (dev === undefined) dev = k;
+    else throw new UsageError(`link set: unexpected "${k}"`);
+  }
+  if (dev === undefined) throw new UsageError('link set: which device? (vping link set DEV up)');
+  if (Object.keys(set).length === 0) throw new UsageError(`link set ${dev}: nothing to change (up, down, netns NS, mtu N, address MAC)`);
+  return { dev, set };
+}
+
+export function parseAddrChange(words: string[], verb: string): { cidr: string; dev: string; nodad: boolean } {
+  const w = new Words(words);
+  let cidr: string | undefined;
+  let dev: string | undefined;
+  let nodad = false;
+  while (!w.empty) {
+    const k = w.next()!;
+    if (k === 'local') cidr = w.value(k);
+    else if (k === 'dev') dev = w.value(k);
+    else if (k === 'nodad') nodad = true;
+    else if (cidr === undefined) cidr = k;
+    else throw new UsageError(`addr ${verb}: unexpected "${k}"`);
+  }
+  if (cidr === undefined) throw new UsageError(`addr ${verb}: which address? (addr ${verb} 192.168.168.1/24 dev tap1)`);
+  if (dev === undefined) throw new UsageError(`addr ${verb}: "dev DEV" is required`);
+  return { cidr, dev, nodad };
+}
+
+function showArgs(words: string[]): { dev?: string } {
+  const w = new Words(words);
+  if (w.peek() === 'show' || w.peek() === 'list' || w.peek() === 'ls') w.next();
+  let dev: string | undefined;
+  while (!w.empty) {
+    const k = w.next()!;
+    if (k === 'dev') dev = w.value(k);
+    else if (dev === undefined) dev = k;
+    else throw new UsageError(`unexpected "${k}"`);
+  }
+  return dev === undefined ? {} : { dev };
+}
+
+export function register(program: Command): void {
+  program
+    .command('link')
+    .description('veth pairs and links, as ip link: add NAME type veth peer name PEER | set DEV up|down|netns NS|mtu N|address MAC | del DEV | show [DEV]')
+    .argument('[words...]', "ip link's words")
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(action((words: string[], _o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      const verb = words[0] ?? 'show';
+      const rest = words.slice(1);
+      if (verb === 'show' || verb === 'list' || verb === 'ls' || words.length === 0) {
+        const o = showArgs(words);
+        if (g.json) printJson(showLinkJson(g.netns, o));
+        else process.stdout.write(showLinkText(g.netns, o));
+        return;
+      }
+      requireRoot(`link ${verb}`);
+      using rt = Rtnl.open(g.netns);
+      if (verb === 'add') rt.createVeth(parseLinkAdd(rest));
+      else if (verb === 'set') {
+        const { dev, set } = parseLinkSet(rest);
+        rt.setLink(dev, set);
+      } else if (verb === 'del' || verb === 'delete') {
+        const dev = rest[0] === 'dev' ? rest[1] : rest[0];
+        if (!dev) throw new UsageError('link del: which device?');
+        rt.deleteLink(dev);
+      } else throw new UsageError(`link: unknown command "${verb}" (add, set, del, show)`);
+    }));
+
+  program
+    .command('addr')
+    .aliases(['a', 'address'])
+    .description('addresses, as ip addr: add [local] ADDR/PREFIX dev DEV [nodad] | del ADDR/PREFIX dev DEV | show [dev DEV]')
+    .argument('[words...]', "ip addr's words")
+    .option('-4', 'IPv4 only (show)')
+    .option('-6', 'IPv6 only (show)')
+    .allowUnknownOption()
+    .action(action((words: string[], opts: { 4?: boolean; 6?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      const verb = words[0] ?? 'show';
+      if (verb === 'show' || verb === 'list' || verb === 'ls' || words.length === 0) {
+        const o = { ...showArgs(words), ...(opts[4] ? { family: 4 as const } : opts[6] ? { family: 6 as const } : {}) };
+        if (g.json) printJson(showAddrJson(g.netns, o));
+        else process.stdout.write(showAddrText(g.netns, o));
+        return;
+      }
+      requireRoot(`addr ${verb}`);
+      using rt = Rtnl.open(g.netns);
+      if (verb === 'add' || verb === 'replace') {
+        const a = parseAddrChange(words.slice(1), verb);
+        rt.addAddr(a.dev, a.cidr, { nodad: a.nodad, replace: verb === 'replace' });
+      } else if (verb === 'del' || verb === 'delete') {
+        const a = parseAddrChange(words.slice(1), verb);
+        rt.delAddr(a.dev, a.cidr);
+      } else throw new UsageError(`addr: unknown command "${verb}" (add, del, show)`);
+    }));
+}
