@@ -1,0 +1,217 @@
+// The seed's walk-through done with the vping CLI alone, judged by ip; the bad-input
+// contract (one line, exit 2, nothing left behind); faults (SIGKILL mid-way, concurrency).
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describePriv, ipJson, ipNetnsNames, peer, removeNetns, uniq } from '../helpers/priv.js';
+import { VPING, isOneLineError, vping } from '../helpers/cli.js';
+
+const made: string[] = [];
+afterAll(() => removeNetns(...made));
+const nsName = (p: string) => {
+  const n = uniq(p);
+  made.push(n);
+  return n;
+};
+const rootLinks = () => ipJson<{ ifname: string }[]>(['link']).map((l) => l.ifname).sort();
+
+interface IpAddr { ifname: string; operstate: string; link_netnsid?: number; link_index?: number; ifindex: number; address: string; flags: string[]; addr_info: { family: string; local: string; prefixlen: number; tentative?: boolean }[] }
+
+/** Wait until IPv6 DAD is over (no tentative address) so two views taken apart agree. */
+function settle(ns: string): void {
+  for (let i = 0; i < 100; i++) {
+    const a = ipJson<IpAddr[]>(['-n', ns, 'addr']);
+    if (!a.some((l) => l.addr_info.some((x) => x.tentative))) return;
+    spawnSync('sleep', ['0.05']);
+  }
+}
+
+describePriv('the seed with vping alone, judged by ip', () => {
+  const ns1 = nsName('vps');
+  const ns2 = nsName('vps');
+  const t = uniq('t');
+  const tap1 = `${t}a`;
+  const tap2 = `${t}b`;
+  const a1 = '10.77.168.1';
+  const a2 = '10.77.168.2';
+
+  it('builds it step by step as the tutorial does', () => {
+    const steps = [
+      ['link', 'add', tap1, 'type', 'veth', 'peer', 'name', tap2],
+      ['netns', 'add', ns1],
+      ['netns', 'add', ns2],
+      ['link', 'set', tap1, 'netns', ns1],
+      ['link', 'set', tap2, 'netns', ns2],
+      ['-n', ns1, 'addr', 'add', 'local', `${a1}/24`, 'dev', tap1],
+      ['-n', ns2, 'addr', 'add', 'local', `${a2}/24`, 'dev', tap2],
+      ['-n', ns1, 'link', 'set', tap1, 'up'],
+      ['-n', ns2, 'link', 'set', tap2, 'up'],
+    ];
+    for (const s of steps) {
+      const r = vping(s);
+      expect({ step: s.join(' '), status: r.status, stderr: r.stderr }).toEqual({ step: s.join(' '), status: 0, stderr: '' });
+    }
+    expect(ipNetnsNames()).toEqual(expect.arrayContaining([ns1, ns2]));
+    expect(vping(['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0])).toEqual(expect.arrayContaining([ns1, ns2]));
+  });
+
+  it('ip -j sees the names, addresses, prefixes, states and peers vping set', () => {
+    const l1 = ipJson<IpAddr[]>(['-n', ns1, 'addr']).find((l) => l.ifname === tap1)!;
+    const l2 = ipJson<IpAddr[]>(['-n', ns2, 'addr']).find((l) => l.ifname === tap2)!;
+    expect(l1.flags).toContain('UP');
+    expect(l2.flags).toContain('UP');
+    expect(l1.operstate).toBe('UP');
+    expect(l1.addr_info.find((a) => a.family === 'inet')).toMatchObject({ local: a1, prefixlen: 24 });
+    expect(l2.addr_info.find((a) => a.family === 'inet')).toMatchObject({ local: a2, prefixlen: 24 });
+    // each end's peer is the other end, in the other namespace
+    expect(l1.link_index).toBe(l2.ifindex);
+    expect(l2.link_index).toBe(l1.ifindex);
+    expect(l1.link_netnsid).toBeDefined();
+    // and vping's JSON view says the same as ip's
+    const v1 = JSON.parse(vping(['-n', ns1, '-j', 'addr']).stdout) as IpAddr[];
+    expect(v1.find((l) => l.ifname === tap1)).toMatchObject({ ifindex: l1.ifindex, link_index: l2.ifindex, address: l1.address, operstate: 'UP' });
+  });
+
+  it("vping's a view equals ip a line for line, in both namespaces", () => {
+    for (const ns of [ns1, ns2]) {
+      settle(ns);
+      const theirs = peer('ip', ['-n', ns, 'a']);
+      const ours = vping(['-n', ns, 'a']);
+      expect(ours.status).toBe(0);
+      expect(ours.stdout.split('\n')).toEqual(theirs.split('\n'));
+      expect(vping(['-n', ns, 'link']).stdout.split('\n')).toEqual(peer('ip', ['-n', ns, 'link']).split('\n'));
+    }
+  });
+});
+
+describePriv('bad input: one line, exit 2, nothing left behind', () => {
+  const ns = nsName('vpb');
+  const t = uniq('b');
+
+  it('each case', () => {
+    expect(vping(['netns', 'add', ns]).status).toBe(0);
+    // Other suites may make namespaces meanwhile: look only at names this test could make.
+    const ours = (names: string[]) => names.filter((x) => x.includes(t) || x === ns || x === 'a' || x === '..' || x.startsWith('xxxx') || x.startsWith('nnnn')).sort();
+    const snap = () => ({ ns: ours(ipNetnsNames()), links: ours(rootLinks()), nsLinks: ipJson<{ ifname: string }[]>(['-n', ns, 'link']).length });
+    const before = snap();
+    const cases: [string, string[], RegExp][] = [
+      ['namespace name too long', ['netns', 'add', 'n'.repeat(256)], /namespace name/],
+      ["namespace name with '/'", ['netns', 'add', 'a/b'], /contains '\/'/],
+      ["namespace name '..'", ['netns', 'add', '..'], /not allowed/],
+      ['empty namespace name', ['netns', 'add', ''], /empty/],
+      ['namespace exists', ['netns', 'add', ns], /already exists/],
+      ['missing namespace (-n)', ['-n', `${t}zz`, 'a'], /does not exist/],
+      ['missing namespace (move)', ['link', 'set', 'lo', 'netns', `${t}zz`], /does not exist/],
+      ['interface name too long', ['link', 'add', 'x'.repeat(16), 'type', 'veth', 'peer', 'name', `${t}p`], /16|15|too long/],
+      ["interface name with '/'", ['link', 'add', 'a/b', 'type', 'veth', 'peer', 'name', `${t}p`], /'\/'|slash|invalid/],
+      ['interface name ..', ['link', 'add', '..', 'type', 'veth', 'peer', 'name', `${t}p`], /invalid|not allowed/],
+      ['empty interface name', ['link', 'add', '', 'type', 'veth', 'peer', 'name', `${t}p`], /empty|name/],
+      ['veth peer with its own name', ['link', 'add', `${t}s`, 'type', 'veth', 'peer', 'name', `${t}s`], /own name/],
+      ['missing interface', ['-n', ns, 'link', 'set', `${t}no`, 'up'], /Cannot find device/],
+      ['missing interface (del)', ['link', 'del', `${t}no`], /Cannot find device/],
+      ['missing interface (addr)', ['-n', ns, 'addr', 'add', '10.9.9.1/24', 'dev', `${t}no`], /Cannot find device/],
+      ['malformed address', ['-n', ns, 'addr', 'add', '10.1.2.300/24', 'dev', 'lo'], /address/i],
+      ['prefix > 32', ['-n', ns, 'addr', 'add', '10.1.2.3/33', 'dev', 'lo'], /prefix/i],
+      ['prefix > 128', ['-n', ns, 'addr', 'add', 'fd00::1/129', 'dev', 'lo'], /prefix/i],
+      ['unknown link verb', ['link', 'frob'], /unknown command/],
+    ];
+    for (const [what, args, msg] of cases) {
+      const r = vping(args);
+      expect({ what, oneLine: isOneLineError(r), stderr: r.stderr }).toEqual({ what, oneLine: true, stderr: expect.stringMatching(msg) });
+    }
+    expect(snap()).toEqual(before);
+  });
+
+  it('not root: one line naming the need, exit 2, nothing made', () => {
+    const n = uniq('vpu');
+    const before = ipNetnsNames().filter((x) => x.startsWith(n));
+    for (const args of [['netns', 'add', n], ['lab', 'up', '--ns', `${n},${n}b`], ['link', 'add', `${n}`, 'type', 'veth', 'peer', 'name', `${n}p`]]) {
+      const r = vping(args, { asUser: true });
+      expect(isOneLineError(r)).toBe(true);
+      expect(r.stderr).toMatch(/root/);
+    }
+    expect(ipNetnsNames().filter((x) => x.startsWith(n))).toEqual(before);
+  });
+});
+
+describePriv('faults', () => {
+  it('lab up killed with SIGKILL at each step leaves a state that lab down cleans completely', async () => {
+    const steps = ['netns', 'veth', 'addr'];
+    for (let k = 0; k < 6; k++) {
+      const a = uniq('vpk');
+      const b = `${a}b`;
+      made.push(a, b);
+      const linksBefore = rootLinks().filter((l) => l === 'tap1' || l === 'tap2');
+      // A child that builds the lab with the library and SIGKILLs itself after step k.
+      const script = `
+        const { labUp } = await import(${JSON.stringify(new URL('../../dist/src/lab/lab.js', import.meta.url).href)});
+        let n = 0;
+        labUp({ ns: [${JSON.stringify(a)}, ${JSON.stringify(b)}], addrs: ['10.78.${k}.1/24', '10.78.${k}.2/24'] },
+          { onStep: () => { if (n++ === ${k}) process.kill(process.pid, 'SIGKILL'); } });
+      `;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      const killed = child.signal === 'SIGKILL';
+      // past the last step the child finishes normally: the lab is simply up
+      expect(killed || child.status === 0).toBe(true);
+      const down = vping(['lab', 'down', '--ns', `${a},${b}`]);
+      expect({ k, steps, status: down.status, stderr: down.stderr }).toEqual({ k, steps, status: 0, stderr: '' });
+      expect(ipNetnsNames().filter((x) => x === a || x === b)).toEqual([]);
+      expect(rootLinks().filter((l) => l === 'tap1' || l === 'tap2')).toEqual(linksBefore);
+      expect(vping(['lab', 'status', '--ns', `${a},${b}`]).stdout).toMatch(/^lab absent/);
+    }
+  });
+
+  it('two different labs brought up concurrently both succeed', async () => {
+    const labs = [0, 1].map((i) => {
+      const a = uniq('vpc');
+      made.push(a, `${a}b`);
+      return ['lab', 'up', '--ns', `${a},${a}b`, '--addrs', `10.79.${i}.1/24,10.79.${i}.2/24`];
+    });
+    const results = await Promise.all(labs.map((args) => new Promise<number | null>((res) => {
+      const c = spawn(process.execPath, [VPING, ...args], { stdio: 'ignore' });
+      c.on('exit', (code) => res(code));
+    })));
+    expect(results).toEqual([0, 0]);
+    for (const args of labs) {
+      const ns = args[3].split(',');
+      expect(vping(['lab', 'status', '--ns', args[3], '--addrs', args[5]]).stdout).toMatch(/^lab up/);
+      expect(vping(['lab', 'down', '--ns', args[3], '--addrs', args[5]]).status).toBe(0);
+      expect(ipNetnsNames()).not.toContain(ns[0]);
+    }
+  });
+});
+
+describe('cli basics (no root needed)', () => {
+  it('--help exits 0 and lists the commands', () => {
+    const r = vping(['--help']);
+    expect(r.status).toBe(0);
+    for (const c of ['netns', 'link', 'addr', 'lab', 'ping', 'capture']) expect(r.stdout).toContain(c);
+  });
+  it('an unknown command is exit 2', () => {
+    expect(vping(['frobnicate']).status).toBe(2);
+  });
+});
+
+describePriv('the library on bad input leaks no descriptor', () => {
+  it('open fds are the same before and after every refused call', async () => {
+    const { addNetns, openNetns } = await import('../../src/ns/netns.js');
+    const { Rtnl } = await import('../../src/link/rtnl.js');
+    const { labUp } = await import('../../src/lab/lab.js');
+    const { openFds } = await import('../../src/sys/fd.js');
+    const ns = nsName('vpf');
+    addNetns(ns);
+    const before = openFds();
+    const tries: (() => unknown)[] = [
+      () => addNetns(ns),
+      () => addNetns('a/b'),
+      () => openNetns(`${ns}zz`),
+      () => Rtnl.open(`${ns}zz`),
+      () => { using rt = Rtnl.open(ns); rt.setLink('nosuchdev', { up: true }); },
+      () => { using rt = Rtnl.open(ns); rt.addAddr('lo', '10.1.1.1/33'); },
+      () => { using rt = Rtnl.open(ns); rt.createVeth({ name: 'lo', peer: 'x1', netns: ns }); },
+      () => labUp({ ns: [ns, `${ns}b`] }), // conflicts: ns exists without the lab in it
+    ];
+    for (const f of tries) expect(f).toThrow();
+    expect(openFds()).toEqual(before);
+    expect(ipNetnsNames()).not.toContain(`${ns}b`);
+  });
+});
