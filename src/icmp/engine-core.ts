@@ -49,6 +49,8 @@ export interface EngineConfig {
   floodTicks: boolean;
   /** ask the kernel for software TX and RX stamps (SO_TIMESTAMPING) */
   kernelTimestamps: boolean;
+  /** TX-stamp one probe in N (1: all). Each TX stamp costs an skb on the error queue. */
+  txStampEvery: number;
 }
 
 export interface EngineSink {
@@ -62,6 +64,8 @@ export interface EngineSink {
 export const CTL = { STOP: 0, STATUS: 1, SIZE: 2 } as const;
 
 const RX_SLOTS = 64;
+/** CMSG_SPACE(sizeof(u32)) */
+const TX_CMSG_SPACE = 24;
 const EQ_SLOTS = 64;
 const CTL_SIZE = 256;
 const NAME_SIZE = 32;
@@ -187,9 +191,10 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       let kernelTs = cfg.kernelTimestamps;
       if (kernelTs) {
         try {
+          // with sampling, TX stamps are asked per message (a SO_TIMESTAMPING cmsg on sendmsg)
           setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING,
-            SOF_TIMESTAMPING.TX_SOFTWARE | SOF_TIMESTAMPING.RX_SOFTWARE | SOF_TIMESTAMPING.SOFTWARE |
-            SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY);
+            (cfg.txStampEvery === 1 ? SOF_TIMESTAMPING.TX_SOFTWARE : 0) | SOF_TIMESTAMPING.RX_SOFTWARE |
+            SOF_TIMESTAMPING.SOFTWARE | SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY);
         } catch {
           // no SO_TIMESTAMPING: hrtime only (an RX-only stamp would have no TX partner)
           kernelTs = false;
@@ -240,6 +245,8 @@ export class Engine {
   readonly pollfds = pinned(2 * POLLFD.size);
   readonly wakeBuf = pinned(8);
   readonly template: Uint8Array;
+  /** TX-stamp one probe in `every` (0: none) */
+  readonly every: number;
   readonly basePartial: number;
   readonly destSa: Buffer;
   readonly destBytes: Uint8Array;
@@ -307,8 +314,19 @@ export class Engine {
     this.tag1 = cfg.datalen >= PAYLOAD.tagMin ? tdv.getUint32(8 + PAYLOAD.tag + 4, true) : 0;
     this.basePartial = csumPartial(t, 0, t.length);
     // send slots hold a copy of the template each; only seq, time and checksum change
-    this.tx = new MsgVec(this.batch, this.pktLen, 0, 0);
+    this.every = this.kernelTs ? Math.max(1, cfg.txStampEvery) : 0;
+    this.tx = new MsgVec(this.batch, this.pktLen, 0, this.every > 1 ? TX_CMSG_SPACE : 0);
     for (let i = 0; i < this.batch; i++) this.tx.data.set(t, i * this.pktLen);
+    if (this.tx.ctl) {
+      // struct cmsghdr { len = CMSG_LEN(4) = 20, SOL_SOCKET, SO_TIMESTAMPING } + u32 TX_SOFTWARE
+      for (let i = 0; i < this.batch; i++) {
+        const o = i * TX_CMSG_SPACE;
+        this.tx.ctl.writeUInt32LE(CMSG.data + 4, o + CMSG.len);
+        this.tx.ctl.writeInt32LE(SOL_SOCKET, o + CMSG.level);
+        this.tx.ctl.writeInt32LE(SO_TIMESTAMPING, o + CMSG.type);
+        this.tx.ctl.writeUInt32LE(SOF_TIMESTAMPING.TX_SOFTWARE, o + CMSG.data);
+      }
+    }
     const saAddr = addressOf(this.destSa);
     const saLen = this.fam.af === 2 ? 16 : 28;
     for (let i = 0; i < this.batch; i++) {
@@ -371,11 +389,24 @@ export class Engine {
     }
   }
 
+  /** Is probe number n (1-based count of probes) one the kernel TX-stamps? */
+  stamped(n: number): boolean {
+    return this.every === 1 || (this.every > 1 && n % this.every === 0);
+  }
+
   /** Send up to k probes now. Returns how many the kernel took (errors are counted and reported). */
   sendBatch(k: number): number {
     const t = nowNs();
     const base = this.ntransmitted;
     for (let i = 0; i < k; i++) this.stamp(i, (base + 1 + i) & 0xffff, t);
+    if (this.every > 1) {
+      const dv = this.tx.dv;
+      for (let i = 0; i < k; i++) {
+        const m = i * MMSGHDR.size + MMSGHDR.controllen;
+        dv.setUint32(m, this.stamped(base + 1 + i) ? TX_CMSG_SPACE : 0, true);
+        dv.setUint32(m + 4, 0, true);
+      }
+    }
     const r = sendmmsgSoft(this.fd, this.tx.vec, k, 0);
     if (this.startNs === 0) this.startNs = t;
     if (r > 0) {
@@ -384,8 +415,10 @@ export class Engine {
         this.sendNs[seq] = t;
         this.txStamp[seq] = NaN;
         this.rcvd[seq] = 0;
-        this.keySeq[this.txKey & 0xffff] = seq;
-        this.txKey++;
+        if (this.stamped(base + 1 + i)) {
+          this.keySeq[this.txKey & 0xffff] = seq;
+          this.txKey++;
+        }
       }
       this.ntransmitted += r;
       this.lastSendNs = t;
@@ -528,14 +561,18 @@ export class Engine {
         hr = tRecv - this.sendNs[seq];
         const tx = this.txStamp[seq];
         if (rxTs === rxTs && tx === tx) kr = rxTs - tx;
-        else if (this.kernelTs) this.kernelTxMissing++;
-        rtt = this.primary === 'kernel' && kr !== null ? kr : hr;
+        else if (this.every === 1) this.kernelTxMissing++;
+        // ping's figures take only samples of the primary clock (never a mix); time= shows
+        // the hrtime figure when a probe has no kernel pair
+        const primaryRtt = this.primary === 'kernel' ? kr : hr;
+        rtt = primaryRtt ?? hr;
         if (!csfailed) {
           this.hrHist.record(hr);
           if (kr !== null) this.kHist.record(kr);
-          const t = Math.trunc(rtt / 1000);
-          this.sums.add(t);
-          if (cfg.adaptive) this.updateInterval();
+          if (primaryRtt !== null) {
+            this.sums.add(Math.trunc(primaryRtt / 1000));
+            if (cfg.adaptive) this.updateInterval();
+          }
         }
       }
       let dup = false;

@@ -48,6 +48,9 @@ export async function resolveDestination(dest: string, family?: 4 | 6): Promise<
 /** Options checked and turned into the engine's config. */
 export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
   validateOptions(o, r.family);
+  if (o.txStampEvery !== undefined && (!Number.isInteger(o.txStampEvery) || o.txStampEvery < 1 || o.txStampEvery > 65536)) {
+    throw new UsageError(`txStampEvery: expected an integer 1..65536, not ${o.txStampEvery}`);
+  }
   const fam = familyFor(r.family);
   const flood = o.flood ?? false;
   const intervalMs = o.interval !== undefined ? Math.trunc(o.interval * 1000) : flood ? 0 : 1000;
@@ -86,6 +89,7 @@ export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
     events: o.events ?? true,
     floodTicks: o.floodTicks ?? false,
     kernelTimestamps: o.kernelTimestamps ?? true,
+    txStampEvery: o.txStampEvery ?? 1,
   };
 }
 

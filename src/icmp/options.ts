@@ -50,6 +50,8 @@ export interface PingOptions {
   floodTicks?: boolean;
   /** kernel software TX/RX timestamps (default true; false saves an skb clone per probe) */
   kernelTimestamps?: boolean;
+  /** TX-stamp one probe in N (default 1: every probe). Sampling keeps floods fast; kernel RTT figures then cover the sample. */
+  txStampEvery?: number;
 }
 
 export const DEFAULT_DATALEN = 56;
