@@ -224,7 +224,9 @@ export function labUp(input: LabInput | LabSpec = {}, hooks: LabHooks = {}): Lab
         step(`netns ${e.ns}`);
       }
     }
-    for (const p of toBuild) buildPair(p, spec, step);
+    const notReady: NotReady[] = [];
+    for (const p of toBuild) buildPair(p, spec, step, notReady);
+    waitOperUp(notReady);
   } catch (e) {
     rollback(made);
     throw e;
@@ -239,7 +241,7 @@ export function labUp(input: LabInput | LabSpec = {}, hooks: LabHooks = {}): Lab
   return { action: 'up', changed: built > 0, pairs: outcomes, message };
 }
 
-function buildPair(p: LabPair, spec: LabSpec, step: (s: string) => void): void {
+function buildPair(p: LabPair, spec: LabSpec, step: (s: string) => void, notReady: NotReady[]): void {
   const [a, b] = p.ends;
   const nodad = spec.nodad ?? a.cidr.family === AF_INET6;
   const addrOpts = { nodad: a.cidr.family === AF_INET6 && nodad };
@@ -258,6 +260,34 @@ function buildPair(p: LabPair, spec: LabSpec, step: (s: string) => void): void {
   step(`addr ${a.ns}/${a.ifname}`);
   rb.batch().setLink('lo', { up: true }).addAddr(peerIndex, b.cidr, addrOpts, b.ifname).setLink(peerIndex, { up: true }).run();
   step(`addr ${b.ns}/${b.ifname}`);
+  // The kernel finishes bringing a link up in its linkwatch work (operstate UP, and the
+  // real qdisc instead of noop, which drops). Ends not up yet are waited for at the end,
+  // when the other pairs are built, so that the lab carries traffic when labUp returns.
+  if (ra.getLink(la.index).operstate !== IF_OPER_UP) notReady.push({ ns: a.ns, index: la.index, what: `${a.ns}/${a.ifname}` });
+  if (rb.getLink(peerIndex).operstate !== IF_OPER_UP) notReady.push({ ns: b.ns, index: peerIndex, what: `${b.ns}/${b.ifname}` });
+}
+
+const IF_OPER_UP = 6;
+const READY_TIMEOUT_MS = 3000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+interface NotReady {
+  ns: string;
+  index: number;
+  what: string;
+}
+
+/** Poll (1, 2, 4 ... 50 ms apart) until every listed link reports operstate UP. */
+function waitOperUp(ends: NotReady[]): void {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (const e of ends) {
+    using rt = Rtnl.open(e.ns);
+    for (let pause = 0; ; pause = Math.min(pause * 2 || 1, 50)) {
+      if (rt.getLink(e.index).operstate === IF_OPER_UP) break;
+      if (Date.now() > deadline) throw new VpingError('ETIMEDOUT', `lab up: ${e.what} did not come up within ${READY_TIMEOUT_MS} ms`);
+      Atomics.wait(sleeper, 0, 0, pause);
+    }
+  }
 }
 
 /** Delete the namespaces this run added; errors here must not hide the first one. */
