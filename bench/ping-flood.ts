@@ -136,7 +136,7 @@ async function netPingRow(ns: string, dst: string, count: number): Promise<Row |
     echoPerSec: count / dt,
     minUs: rtts.length ? rtts[0] * 1000 : null,
     p50Us: rtts.length ? rtts[Math.max(0, Math.trunc(0.5 + 0.5 * rtts.length) - 1)] * 1000 : null,
-    clock: 'Date (ms resolution)',
+    clock: 'Date (1 ms resolution: 0.00 means under a millisecond)',
   };
 }
 
