@@ -4,6 +4,7 @@ import { register as registerNetns } from './netns.js';
 import { register as registerLink } from './link.js';
 import { register as registerLab } from './lab.js';
 import { register as registerPing } from './ping.js';
+import { register as registerDemo } from './demo.js';
 import { register as registerCapture } from './capture.js';
 
 export function registerCommands(_program: Command): void {
@@ -11,6 +12,7 @@ export function registerCommands(_program: Command): void {
   registerLink(_program);
   registerLab(_program);
   registerPing(_program);
+  registerDemo(_program);
   registerCapture(_program);
   // filled as the command groups land: netns, link, addr, lab, ping, capture, trace, bench
 }

@@ -215,3 +215,22 @@ describePriv('the library on bad input leaks no descriptor', () => {
     expect(ipNetnsNames()).not.toContain(`${ns}b`);
   });
 });
+
+describePriv('vping demo (the README quick start)', () => {
+  it("walks the seed: both ip a views and a ping each way with iputils' layout, and leaves nothing", () => {
+    const a = uniq('vpd');
+    made.push(a, `${a}b`);
+    const t = uniq('d');
+    const r = vping(['demo', '--ns', `${a},${a}b`, '--ifnames', `${t}a,${t}b`, '-c', '2', '-i', '0.05']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`\\d+: ${t}a@if\\d+: <BROADCAST,MULTICAST,UP,LOWER_UP>`));
+    expect(r.stdout).toContain('inet 192.168.168.1/24 scope global');
+    expect(r.stdout).toContain('PING 192.168.168.2 (192.168.168.2) 56(84) bytes of data.');
+    expect(r.stdout).toContain('PING 192.168.168.1 (192.168.168.1) 56(84) bytes of data.');
+    expect(r.stdout.match(/^2 packets transmitted, 2 received, 0% packet loss, time \d+ms$/gm)).toHaveLength(2);
+    expect(r.stdout.match(/^rtt min\/avg\/max\/mdev = \d+\.\d{3}\/\d+\.\d{3}\/\d+\.\d{3}\/\d+\.\d{3} ms$/gm)).toHaveLength(2);
+    expect(ipNetnsNames().filter((x) => x.startsWith(a))).toEqual([]);
+    expect(rootLinks().filter((x) => x.startsWith(t))).toEqual([]);
+  });
+});
