@@ -3,7 +3,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../src/sys/errors.js';
 import { labDown, labStatus, labUp, type LabStatus } from '../../src/lab/lab.js';
-import type { LabInput } from '../../src/lab/spec.js';
+import { labPairs, resolveLab, type LabInput } from '../../src/lab/spec.js';
+import { ping } from '../../src/icmp/index.js';
+import { runPing } from './ping.js';
 import { action, printJson, requireRoot } from '../run.js';
 
 interface LabCliOptions {
@@ -91,4 +93,33 @@ export function register(program: Command): void {
       else process.stdout.write(statusText(st));
     }),
   );
+
+  withLabOptions(lab.command('ping').description("ping across the lab in both directions (ns1→ns2, then ns2→ns1), iputils' report for each"))
+    .option('-c, --count <n>', 'echoes per direction', '3')
+    .option('-i, --interval <s>', 'seconds between echoes', '0.2')
+    .option('-s, --size <bytes>', 'data bytes per echo', '56')
+    .action(action(async (o: LabCliOptions & { count: string; interval: string; size: string }, cmd: Command) => {
+      const spec = resolveLab(labInput(o));
+      const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
+      const results: object[] = [];
+      let worst = 0;
+      for (const p of labPairs(spec)) {
+        for (const [from, to] of [[p.ends[0], p.ends[1]], [p.ends[1], p.ends[0]]]) {
+          const dst = to.cidr.address;
+          if (json) {
+            const r = await ping({ destination: dst, netns: from.ns, count: Number(o.count), interval: Number(o.interval), size: Number(o.size) });
+            results.push({ pair: p.index, from: from.ns, to: to.ns, ...r });
+            worst = Math.max(worst, r.exitCode);
+          } else {
+            if (results.length || worst) process.stdout.write('\n');
+            process.stdout.write(`# ${from.ns} -> ${to.ns}\n`);
+            await runPing(dst, { count: o.count, interval: o.interval, size: o.size }, { netns: from.ns });
+            worst = Math.max(worst, Number(process.exitCode ?? 0));
+            results.push({});
+          }
+        }
+      }
+      if (json) printJson(results);
+      process.exitCode = worst;
+    }));
 }

@@ -234,3 +234,30 @@ describePriv('vping demo (the README quick start)', () => {
     expect(rootLinks().filter((x) => x.startsWith(t))).toEqual([]);
   });
 });
+
+describePriv('vping lab ping', () => {
+  it('pings both directions of every pair, with a report each, and agrees with ping on counts', () => {
+    const a = uniq('vpl');
+    made.push(a, `${a}b`, `${a}-1`, `${a}b-1`, `${a}-2`, `${a}b-2`);
+    const lab = ['--ns', `${a},${a}b`, '--pairs', '2', '--addrs', '10.81.0.1/24,10.81.0.2/24'];
+    expect(vping(['lab', 'up', ...lab]).status).toBe(0);
+    try {
+      const r = vping(['lab', 'ping', ...lab, '-c', '3', '-i', '0.02']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      for (const h of [`${a}-1 -> ${a}b-1`, `${a}b-1 -> ${a}-1`, `${a}-2 -> ${a}b-2`, `${a}b-2 -> ${a}-2`]) expect(r.stdout).toContain(`# ${h}`);
+      for (const d of ['10.81.0.2', '10.81.0.1', '10.81.1.2', '10.81.1.1']) expect(r.stdout).toContain(`--- ${d} ping statistics ---`);
+      expect(r.stdout.match(/^3 packets transmitted, 3 received, 0% packet loss/gm)).toHaveLength(4);
+      // ping, the judge, gets the same from the same namespace
+      expect(peer('ip', ['netns', 'exec', `${a}b-2`, 'ping', '-c', '3', '-i', '0.02', '10.81.1.1'])).toMatch(/3 packets transmitted, 3 received, 0% packet loss/);
+      const j = JSON.parse(vping(['-j', 'lab', 'ping', ...lab, '-c', '2', '-i', '0.02']).stdout) as { pair: number; from: string; stats: { received: number } }[];
+      expect(j.map((x) => [x.pair, x.from, x.stats.received])).toEqual([[1, `${a}-1`, 2], [1, `${a}b-1`, 2], [2, `${a}-2`, 2], [2, `${a}b-2`, 2]]);
+    } finally {
+      vping(['lab', 'down', ...lab]);
+    }
+  });
+  it('a lab that does not exist: one line, exit 2', () => {
+    const n = uniq('vpn');
+    expect(isOneLineError(vping(['lab', 'ping', '--ns', `${n},${n}b`]))).toBe(true);
+  });
+});
