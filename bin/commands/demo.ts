@@ -6,6 +6,7 @@ import { addNetns, delNetns, existsNetns } from '../../src/ns/netns.js';
 import { Rtnl } from '../../src/link/rtnl.js';
 import { showAddrText } from '../../src/lab/show.js';
 import { netnsList } from '../../src/lab/netns-list.js';
+import { waitOperUp } from '../../src/lab/lab.js';
 import { UsageError, VpingError } from '../../src/sys/errors.js';
 import { action, requireRoot } from '../run.js';
 import { runPing } from './ping.js';
@@ -70,6 +71,7 @@ export function register(program: Command): void {
           using rt = Rtnl.open(ns);
           rt.setLink(dev, { up: true });
         }
+        waitOperUp([{ ns: ns1, index: tap1, what: `${ns1}/${tap1}` }, { ns: ns2, index: tap2, what: `${ns2}/${tap2}` }]);
         for (const ns of [ns1, ns2]) {
           step(`-n ${ns} a`, `ip netns exec ${ns} ip a`);
           say(showAddrText(ns));

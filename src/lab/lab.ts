@@ -271,20 +271,24 @@ const IF_OPER_UP = 6;
 const READY_TIMEOUT_MS = 3000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-interface NotReady {
+export interface NotReady {
   ns: string;
-  index: number;
+  /** ifindex or name, in `ns`. */
+  index: number | string;
   what: string;
 }
 
-/** Poll (1, 2, 4 ... 50 ms apart) until every listed link reports operstate UP. */
-function waitOperUp(ends: NotReady[]): void {
+/**
+ * Poll (1, 2, 4 ... 50 ms apart) until every listed link reports operstate UP: until then
+ * a fresh veth still has the noop qdisc, which drops what is sent.
+ */
+export function waitOperUp(ends: NotReady[]): void {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (const e of ends) {
     using rt = Rtnl.open(e.ns);
     for (let pause = 0; ; pause = Math.min(pause * 2 || 1, 50)) {
       if (rt.getLink(e.index).operstate === IF_OPER_UP) break;
-      if (Date.now() > deadline) throw new VpingError('ETIMEDOUT', `lab up: ${e.what} did not come up within ${READY_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline) throw new VpingError('ETIMEDOUT', `${e.what} did not come up within ${READY_TIMEOUT_MS} ms`);
       Atomics.wait(sleeper, 0, 0, pause);
     }
   }
