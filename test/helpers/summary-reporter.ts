@@ -14,6 +14,9 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
+    if (skipped > 0 && process.geteuid?.() !== 0) {
+      process.stdout.write(`\nSkipped ${skipped}: the privileged tier (namespaces, netlink writes, raw sockets, capture) needs root; run the same command as root to include it.\n`);
+    }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
