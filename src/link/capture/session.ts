@@ -4,7 +4,7 @@
 // into the writer's big buffer (no allocation per frame); frames are only decoded and
 // printed when somebody prints them.
 import { VpingError } from '../../sys/errors.js';
-import { watchReadable } from '../../sys/libc.js';
+import { watchFd } from '../../sys/watch.js';
 import { compileFilter, PCAP_MAX_SNAPLEN } from '../../sys/pcap.js';
 import type { Direction } from '../decode/printer.js';
 import type { IfStats, PacketSink } from '../pcap/writer.js';
@@ -206,9 +206,9 @@ export class CaptureSession {
       this.#resolve = resolve;
     });
     for (const p of this.#ports) {
-      p.watch = watchReadable(p.ring.fd, () => {
+      p.watch = watchFd(p.ring.fd, (error) => {
         if (this.#finished) return;
-        if (this.#drainAll() === 0) this.#checkGone();
+        if (this.#drainAll() === 0 || error) this.#checkGone();
       });
     }
     // A slow tick: picks up blocks the kernel retired on its timer, notices an interface
