@@ -192,7 +192,7 @@ export function register(program: Command): void {
     .option('--nano', 'nanosecond timestamps (and ns pcap magic with -w file.pcap)')
     .option('-Q, --direction <dir>', 'in, out or inout')
     .option('-s, --snaplen <bytes>', 'bytes kept of each frame (default 262144)')
-    .option('-B, --buffer <KiB>', 'ring size per interface in KiB (default 32768)')
+    .option('-B, --buffer <KiB>', 'ring size per interface in KiB (default 8192)')
     .option('-n, --numeric', 'numeric output (always on; accepted as with tcpdump)')
     .action(action(async (args: string[], _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<CaptureOpts>();

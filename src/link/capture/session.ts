@@ -24,7 +24,7 @@ export interface CaptureOptions {
   filter?: string | null;
   /** Bytes kept of each frame (tcpdump -s). Default 262144. */
   snaplen?: number;
-  /** Ring size per interface in KiB (tcpdump -B). Default 32768 (32 MiB). */
+  /** Ring size per interface in KiB (tcpdump -B). Default 8192 (8 MiB: 0.2 s of a ping -f flood at both ends). */
   bufferKiB?: number;
   /** tcpdump -Q. Default inout. */
   direction?: DirectionFilter;
@@ -111,7 +111,7 @@ export class CaptureSession {
     let filter: Buffer | null = null;
     if (opts.filter && opts.filter.trim()) filter = compileFilter(opts.filter, 1, snaplen);
     else if (snaplen < PCAP_MAX_SNAPLEN) filter = snaplenProgram(snaplen);
-    const kib = opts.bufferKiB ?? 32768;
+    const kib = opts.bufferKiB ?? 8192;
     const blockSize = 1 << 20;
     const blockCount = Math.max(2, Math.ceil((kib * 1024) / blockSize));
     const ropts: RingOptions = { blockSize, blockCount, filter, ignoreOutgoing: opts.direction === 'in', retireMs: opts.retireMs ?? 8 };

@@ -2,7 +2,7 @@
 // reusable buffer (no allocation per packet) and the buffer goes to the file with
 // fs.writeSync in large chunks. The file only ever holds whole records: a failed write
 // is cut back to the last whole record.
-import { closeSync, fsyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { VpingError } from '../../sys/errors.js';
 import {
   BT, BYTE_ORDER_MAGIC, EPB, EPB_OPT, IDB, IF_OPT, ISB, ISB_OPT, OPT, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, SHB, SHB_OPT, pad4,
@@ -31,6 +31,12 @@ export class WriteError extends VpingError {
 }
 
 const BUF_SIZE = 4 << 20;
+
+/** Copy without making a view object per packet when the source is a Buffer (the ring is). */
+function copyInto(src: Uint8Array, off: number, len: number, dst: Buffer, at: number): void {
+  if (src instanceof Buffer) src.copy(dst, at, off, off + len);
+  else dst.set(src.subarray(off, off + len), at);
+}
 const TWO32 = 4294967296;
 
 /**
@@ -103,7 +109,6 @@ abstract class FileWriter implements PacketSink {
     try {
       this.trailer();
       this.flush();
-      fsyncSync(this.fd);
     } finally {
       closeSync(this.fd);
     }
@@ -151,7 +156,7 @@ export class PcapWriter extends FileWriter {
     dv.setUint32(o + PCAP_REC.FRAC, this.nano ? nsec : Math.floor(nsec / 1000), true);
     dv.setUint32(o + PCAP_REC.CAPLEN, caplen, true);
     dv.setUint32(o + PCAP_REC.LEN, len, true);
-    this.buf.set(src.subarray(off, off + caplen), o + PCAP_REC.SIZE);
+    copyInto(src, off, caplen, this.buf, o + PCAP_REC.SIZE);
     this.off = o + PCAP_REC.SIZE + caplen;
     this.records++;
   }
@@ -252,7 +257,7 @@ export class PcapngWriter extends FileWriter {
     dv.setUint32(o + EPB.TSLOW, ts[1], true);
     dv.setUint32(o + EPB.CAPLEN, caplen, true);
     dv.setUint32(o + EPB.ORIGLEN, len, true);
-    b.set(src.subarray(off, off + caplen), o + EPB.DATA);
+    copyInto(src, off, caplen, b, o + EPB.DATA);
     let p = o + EPB.DATA + caplen;
     while (p < o + EPB.DATA + padded) b[p++] = 0;
     dv.setUint32(p, EPB_OPT.FLAGS | (4 << 16), true);
