@@ -9,3 +9,6 @@ export * from './ifaddrmsg.js';
 export * from './addr-parse.js';
 export * from './rtnl.js';
 export * from './ipaddr-format.js';
+export * from './capture/index.js';
+export * from './decode/index.js';
+export * from './pcap/index.js';
