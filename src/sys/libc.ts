@@ -285,18 +285,3 @@ export function pinned(size: number): Buffer {
   b.fill(0);
   return b;
 }
-
-/**
- * Watch an fd from the event loop (uv_poll), so a socket on the main thread can be read
- * when it is ready without a thread per socket. Returns a stop function.
- */
-export function watchReadable(fd: number, onReadable: () => void): { stop(): void; unref(): void; ref(): void } {
-  const h = koffi.node.poll(fd, { readable: true }, (ev) => {
-    if (ev.readable || ev.disconnect) onReadable();
-  });
-  return {
-    stop: () => h.close(),
-    unref: () => h.unref(),
-    ref: () => h.ref(),
-  };
-}
