@@ -6,11 +6,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchRow } from '../../src/lab/bench/model.js';
 import { validateRow } from '../../src/lab/bench/model.js';
+import { llsqrt } from '../../src/icmp/stats.js';
 import {
   histogram,
   iputilsRtt,
   iputilsRttOfNs,
-  llsqrt,
   lossPercent,
   percentileIndex,
   percentileOfSorted,
@@ -92,15 +92,23 @@ describe('iputils min/avg/max/mdev', () => {
   it("keeps llsqrt's overshoot: var 3 gives mdev 2, not floor(√3) = 1", () => {
     // tsum 8, tsum2 28: avg 2, var (28 − 64/4)/4 = 3.
     expect(iputilsRtt([1, 1, 1, 5])).toEqual({ minUs: 1, avgUs: 2, maxUs: 5, mdevUs: 2 });
-    expect([0, 1, 2, 3, 4, 8, 15, 24, 99, 132].map(llsqrt)).toEqual([0, 1, 1, 2, 2, 3, 4, 5, 10, 11]);
+    // Newton on integers returns x, not prev: sqrt(a+1) when a+1 is a perfect square.
+    expect([0n, 1n, 2n, 3n, 4n, 8n, 15n, 24n, 99n, 132n].map(llsqrt)).toEqual([0n, 1n, 1n, 2n, 2n, 3n, 4n, 5n, 10n, 11n]);
   });
 
   it('var 132.6875 truncates to 132, mdev 11 (10, 20, 30, 41 µs)', () => {
     expect(iputilsRtt([10, 20, 30, 41])).toEqual({ minUs: 10, avgUs: 25, maxUs: 41, mdevUs: 11 });
   });
 
-  it('takes the tsum ≥ INT_MAX branch with double rounding (2^30 and 2^30+2 µs: true mdev 1, ping 0)', () => {
-    expect(iputilsRtt([2 ** 30, 2 ** 30 + 2])).toEqual({ minUs: 2 ** 30, avgUs: 2 ** 30 + 1, maxUs: 2 ** 30 + 2, mdevUs: 0 });
+  it('takes the tsum ≥ INT_MAX branch in exact integers (2^30 and 2^30+2 µs: var 1, mdev 1)', () => {
+    // tsum 2^31 + 2; tsum2/2 = 2^60 + 2^31 + 2; avg 2^30 + 1, avg² = 2^60 + 2^31 + 1.
+    expect(iputilsRtt([2 ** 30, 2 ** 30 + 2])).toEqual({ minUs: 2 ** 30, avgUs: 2 ** 30 + 1, maxUs: 2 ** 30 + 2, mdevUs: 1 });
+  });
+
+  it('divides tsum² by total in integers, as long long does (3, 4, 4 µs: 121/3 = 40, var 1, mdev 1)', () => {
+    // In doubles: (41 − 40.33)/3 = 0.22 → 0 → mdev 0; in long long: (41 − 40)/3 = 0 too; but
+    // 1, 3, 2, 4, 6 µs: (66 − 256/5 = 51)/5 = 3 → llsqrt 2, where doubles give 2.96 → 2 → 1.
+    expect(iputilsRtt([1, 3, 2, 4, 6])?.mdevUs).toBe(2);
   });
 
   it('sees ns samples as ping sees µs: truncated', () => {
@@ -111,12 +119,12 @@ describe('iputils min/avg/max/mdev', () => {
     expect(iputilsRtt([])).toBeNull();
   });
 
-  // An independent judge: the same formula compiled as C (double sums, long long variance,
-  // integer Newton square root), fed random vectors.
+  // An independent judge: iputils 20221126's finish() arithmetic compiled as C (long long
+  // sums, integer divisions, integer Newton square root), fed random vectors.
   const cc = spawnSync('cc', ['--version']).status === 0;
   const dir = mkdtempSync(join(tmpdir(), 'vping-mdev-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  (cc ? it : it.skip)('agrees with the iputils arithmetic compiled as C on random vectors', () => {
+  (cc ? it : it.skip)("agrees with iputils' arithmetic compiled as C on random vectors", () => {
     const src = join(dir, 'mdev.c');
     const exe = join(dir, 'mdev');
     writeFileSync(
@@ -126,9 +134,9 @@ describe('iputils min/avg/max/mdev', () => {
 static long llsqrt(long long a) { long long prev = LLONG_MAX; long long x = a;
   if (x > 0) { while (x < prev) { prev = x; x = (x + (a / x)) / 2; } } return (long)x; }
 int main(void) { long n; while (scanf("%ld", &n) == 1) {
-  double tsum = 0, tsum2 = 0; long tmin = LONG_MAX, tmax = 0;
+  long long tsum = 0, tsum2 = 0; long tmin = LONG_MAX, tmax = 0;
   for (long i = 0; i < n; i++) { long t; if (scanf("%ld", &t) != 1) return 1;
-    tsum += t; tsum2 += (double)t * t; if (t < tmin) tmin = t; if (t > tmax) tmax = t; }
+    tsum += t; tsum2 += (long long)t * t; if (t < tmin) tmin = t; if (t > tmax) tmax = t; }
   long total = n; long tmavg = tsum / total; long long tmvar;
   if (tsum < INT_MAX) tmvar = (tsum2 - ((tsum * tsum) / total)) / total;
   else tmvar = (tsum2 / total) - (tmavg * tmavg);
@@ -141,7 +149,8 @@ int main(void) { long n; while (scanf("%ld", &n) == 1) {
       fc.oneof(
         fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 50 }),
         fc.array(fc.integer({ min: 0, max: 5_000_000 }), { minLength: 1, maxLength: 50 }),
-        fc.array(fc.integer({ min: 100_000_000, max: 2_000_000_000 }), { minLength: 1, maxLength: 8 }),
+        // tsum past INT_MAX (the other branch), tsum2 still inside long long (8 × 1e18).
+        fc.array(fc.integer({ min: 300_000_000, max: 1_000_000_000 }), { minLength: 1, maxLength: 8 }),
       ),
       300,
     );
@@ -240,8 +249,8 @@ describe('totals over pairs', () => {
     expect(t[0].lossPercent).toBeCloseTo(100 / 6, 10);
     expect(t[0].echoPerSec).toBe(2 + 1.5);
     expect(t[0].rtt).toMatchObject({ count: 5, minNs: 1000, p50Ns: 3000, maxNs: 6000 });
-    // 1, 3, 2, 4, 6 µs: tsum 16, tsum2 66, avg 3, var (66 − 256/5)/5 = 2.96 → 2, llsqrt(2) = 1.
-    expect(t[0].rtt!.iputils).toEqual({ minUs: 1, avgUs: 3, maxUs: 6, mdevUs: 1 });
+    // 1, 3, 2, 4, 6 µs: tsum 16, tsum2 66, avg 3, var (66 − 256/5 = 51)/5 = 3, llsqrt(3) = 2.
+    expect(t[0].rtt!.iputils).toEqual({ minUs: 1, avgUs: 3, maxUs: 6, mdevUs: 2 });
     expect(t[1]).toMatchObject({ size: 1000, sent: 2, received: 2 });
   });
 

@@ -1,9 +1,8 @@
 // Statistics of a bench run, as pure functions of the model: sockperf's percentiles, iputils'
 // min/avg/max/mdev to the truncation, loss and echo/s, totals over pairs, histograms.
 // Every presenter (table, JSON, Prometheus, HTML) reads the RowSummary made here.
-//
-// src/icmp had no statistics module to share when this was written (issue 3 is in progress);
-// if it grows one with the same iputils formula, this file can delegate mdev to it.
+// iputils' avg/mdev arithmetic is src/icmp's (one formula for ping and bench).
+import { iputilsAvgMdev } from '../../icmp/stats.js';
 import {
   SEGMENTS,
   type BenchMode,
@@ -82,57 +81,35 @@ export interface IputilsRtt {
   mdevUs: number;
 }
 
-// iputils ping/ping_output.c:
-//   static long llsqrt(long long a) {
-//     long long prev = LLONG_MAX; long long x = a;
-//     if (x > 0) { while (x < prev) { prev = x; x = (x + (a / x)) / 2; } }
-//     return (long)x;
-//   }
-// Newton's method on integers. It returns x, not prev: when a+1 is a perfect square the last
-// step overshoots to sqrt(a+1) (llsqrt(3) = 2, llsqrt(8) = 3), and for a ≤ 0 it returns a.
-// BigInt keeps the integer division exact for any a.
-export function llsqrt(a: number): number {
-  const A = BigInt(a);
-  let prev = (1n << 63n) - 1n;
-  let x = A;
-  if (x > 0n) {
-    while (x < prev) {
-      prev = x;
-      x = (x + A / x) / 2n;
-    }
-  }
-  return Number(x);
-}
-
-const INT_MAX = 2147483647;
-
 /**
- * min/avg/max/mdev exactly as iputils ping (ping_common.c gather_statistics and
- * ping_output.c ping_print_statistics), from integer-µs samples in arrival order:
- *   tsum += t; tsum2 += t*t  (doubles)          total = received + duplicates
- *   tmavg = (long)(tsum / total)
- *   tmvar = tsum < INT_MAX ? (long long)((tsum2 - tsum*tsum/total) / total)
- *                          : (long long)(tsum2/total - tmavg*tmavg)
+ * min/avg/max/mdev exactly as iputils ping 20221126 (the ping this project is judged
+ * against), from integer-µs samples in arrival order: `long long tsum, tsum2` summed over
+ * every valid reply, duplicates included; total = received + duplicates;
+ *   tmavg = tsum / total
+ *   tmvar = tsum < INT_MAX ? (tsum2 − tsum·tsum / total) / total : tsum2 / total − tmavg²
  *   mdev  = llsqrt(tmvar)
- * Null when there is no sample (ping prints no rtt line then).
+ * all in integer arithmetic (C division truncates). The arithmetic is src/icmp's, the one
+ * `vping ping` prints, so bench and ping can never disagree. Null without samples.
+ * (iputils after 2024 keeps tsum and tsum2 as doubles; on µs-sized RTTs the two agree except
+ * when a truncated division lands across an integer.)
  */
 export function iputilsRtt(samplesUs: ArrayLike<number>): IputilsRtt | null {
   const total = samplesUs.length;
   if (total === 0) return null;
   let tsum = 0;
-  let tsum2 = 0;
+  let tsum2 = 0n;
   let tmin = Infinity;
   let tmax = 0;
   for (let i = 0; i < total; i++) {
     const t = samplesUs[i];
-    tsum += t;
-    tsum2 += t * t;
+    if (!Number.isSafeInteger(t) || t < 0) throw new RangeError(`iputilsRtt: sample ${i} = ${t} is not a non-negative integer µs`);
+    tsum += t; // exact: integers below 2^53
+    tsum2 += BigInt(t) * BigInt(t);
     if (t < tmin) tmin = t;
     if (t > tmax) tmax = t;
   }
-  const tmavg = Math.trunc(tsum / total);
-  const tmvar = tsum < INT_MAX ? Math.trunc((tsum2 - (tsum * tsum) / total) / total) : Math.trunc(tsum2 / total - tmavg * tmavg);
-  return { minUs: tmin, avgUs: tmavg, maxUs: tmax, mdevUs: llsqrt(tmvar) };
+  const { avg, mdev } = iputilsAvgMdev(BigInt(tsum), tsum2, BigInt(total));
+  return { minUs: tmin, avgUs: Number(avg), maxUs: tmax, mdevUs: Number(mdev) };
 }
 
 /**
