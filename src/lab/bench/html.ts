@@ -416,7 +416,7 @@ tbody tr:hover td { background: #eef3f8; }
 .grid figcaption { font-weight: 600; margin: 0 0 4px; }
 .controls { margin: 0 0 8px; }
 .controls select { font: inherit; padding: 2px 6px; }
-.placeholder { color: var(--muted); background: var(--panel); display: flex; align-items: center; justify-content: center; text-align: center; padding: 28px; font-style: italic; }
+.placeholder { color: var(--muted); background: var(--panel); display: block; text-align: center; padding: 36px 28px; font-style: italic; }
 #errors { display: none; color: #a40000; background: #fff0f0; border: 1px solid #e8b4b4; padding: 8px 12px; border-radius: 6px; white-space: pre-wrap; }
 footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
 .uplot { font-family: inherit; }
@@ -576,7 +576,7 @@ function metaLine(run: BenchRun, rows: readonly RowSummary[]): string {
     p.modes.includes('interval') ? `interval ${p.intervalMs} ms` : '',
     `clock ${clocks}`,
   ].filter(Boolean);
-  return items.map((s) => `<span>${escapeHtml(s)}</span>`).join('');
+  return items.map((s) => `<span>${escapeHtml(s)}</span>`).join(' ');
 }
 
 /** The whole page as a string. */
@@ -691,16 +691,25 @@ function pairs(run: BenchRun): number {
   return new Set(run.rows.map((r) => r.pair)).size;
 }
 
-function reportError(path: string, e: unknown): VpingError {
+function reportError(path: string, e: unknown, what = 'the report'): VpingError {
   const err = e as NodeJS.ErrnoException;
-  return new VpingError(err.code ?? 'EIO', `cannot write the report ${path}: ${err.message?.replace(/^[A-Z]+: /, '') ?? String(e)}`, { cause: e });
+  const dir = dirname(path);
+  const why =
+    err.code === 'ENOENT' ? `directory ${dir} does not exist`
+    : err.code === 'EACCES' || err.code === 'EPERM' ? `permission denied in ${dir}`
+    : err.code === 'EROFS' ? `${dir} is on a read-only file system`
+    : err.code === 'EISDIR' ? 'it is a directory'
+    : err.code === 'ENOTDIR' ? `${dir} is not a directory`
+    : err.code === 'ENOSPC' ? 'no space left on the device'
+    : (err.message ?? String(e));
+  return new VpingError(err.code ?? 'EIO', `cannot write ${what} ${path}: ${why}`, { cause: e });
 }
 
 /**
  * Check, before a long bench, that the report can be written: the directory exists and
  * takes a new file, and the path is not a directory. Leaves nothing behind.
  */
-export function assertReportWritable(path: string): void {
+export function assertReportWritable(path: string, what = 'the report'): void {
   try {
     if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
@@ -709,7 +718,7 @@ export function assertReportWritable(path: string): void {
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);
   } catch (e) {
-    throw reportError(path, e);
+    throw reportError(path, e, what);
   }
 }
 

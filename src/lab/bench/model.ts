@@ -88,11 +88,16 @@ export interface BenchRow extends RowKey {
   received: number;
   /** Replies to a seq already answered (ping's "+N duplicates"). */
   duplicates: number;
-  /** Measurement window: first send to the end of the wait for the last reply, ns. */
+  /** Measurement window: first send to last send, ns (ping's `time`); echo/s = received / it. */
   durationNs: number;
   /**
+   * Valid replies that carry no RTT on the row's clock: no kernel TX stamp for that probe, or
+   * a payload under 16 bytes (no room for a send time, as ping). Absent means 0.
+   */
+  untimed?: number;
+  /**
    * One RTT per valid reply, duplicates included (ping's tsum counts them too), integer ns,
-   * in arrival order: rttNs.length === received + duplicates.
+   * in arrival order: rttNs.length === received + duplicates − untimed.
    */
   rttNs: Float64Array;
   /** Send instant of each sample, ns since the run's epoch; same length and order as rttNs. */
@@ -132,7 +137,7 @@ export interface BenchRun {
   schema: typeof BENCH_SCHEMA;
   /** Wall-clock start, ISO 8601. */
   startedAt: string;
-  /** Monotonic origin of every atNs in the run (the runner's clock at start), ns. */
+  /** Origin of every atNs in the run: the runner's CLOCK_REALTIME at start, ns since the Unix epoch (a double: µs-exact). */
   epochNs: number;
   host: HostInfo;
   params: BenchParams;
@@ -160,7 +165,8 @@ function checkIntegers(what: string, a: Float64Array, nonNegative: boolean): voi
  */
 export function validateRow(r: BenchRow): void {
   const label = rowLabel(r);
-  for (const [k, v] of [['pair', r.pair], ['size', r.size], ['sent', r.sent], ['received', r.received], ['duplicates', r.duplicates], ['durationNs', r.durationNs]] as const) {
+  const untimed = r.untimed ?? 0;
+  for (const [k, v] of [['pair', r.pair], ['size', r.size], ['sent', r.sent], ['received', r.received], ['duplicates', r.duplicates], ['durationNs', r.durationNs], ['untimed', untimed]] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${label}: ${k} = ${v} is not a non-negative integer`);
   }
   if (r.pair < 1) throw new RangeError(`${label}: pair numbers start at 1`);
@@ -168,8 +174,8 @@ export function validateRow(r: BenchRow): void {
   if (!DIRECTIONS.includes(r.dir)) throw new RangeError(`${label}: unknown direction ${String(r.dir)}`);
   if (!MODES.includes(r.mode)) throw new RangeError(`${label}: unknown mode ${String(r.mode)}`);
   if (r.received > r.sent) throw new RangeError(`${label}: received ${r.received} > sent ${r.sent}`);
-  if (r.rttNs.length !== r.received + r.duplicates) {
-    throw new RangeError(`${label}: ${r.rttNs.length} RTT samples for ${r.received} replies + ${r.duplicates} duplicates`);
+  if (r.rttNs.length !== r.received + r.duplicates - untimed) {
+    throw new RangeError(`${label}: ${r.rttNs.length} RTT samples for ${r.received} replies + ${r.duplicates} duplicates − ${untimed} untimed`);
   }
   if (r.atNs.length !== r.rttNs.length) throw new RangeError(`${label}: atNs has ${r.atNs.length} entries, rttNs ${r.rttNs.length}`);
   checkIntegers(`${label}: rttNs`, r.rttNs, true);

@@ -185,6 +185,8 @@ export interface RowSummary {
   sent: number;
   received: number;
   duplicates: number;
+  /** Valid replies without an RTT on the row's clock (see BenchRow.untimed). */
+  untimed: number;
   lossPercent: number;
   echoPerSec: number;
   durationNs: number;
@@ -215,6 +217,7 @@ export function summarizeRow(r: BenchRow): RowSummary {
     sent: r.sent,
     received: r.received,
     duplicates: r.duplicates,
+    untimed: r.untimed ?? 0,
     lossPercent: lossPercent(r.sent, r.received),
     echoPerSec: perSecond(r.received, r.durationNs),
     durationNs: r.durationNs,
@@ -313,6 +316,7 @@ export function summarizeTotals(rows: readonly BenchRow[]): RowSummary[] {
       sent,
       received,
       duplicates: g.reduce((a, r) => a + r.duplicates, 0),
+      untimed: g.reduce((a, r) => a + (r.untimed ?? 0), 0),
       lossPercent: lossPercent(sent, received),
       echoPerSec: g.reduce((a, r) => a + perSecond(r.received, r.durationNs), 0),
       durationNs,

@@ -1,0 +1,154 @@
+// `vping bench`: latency across the lab's veth pairs in both directions, over payload sizes
+// and modes, with warm-up; a table (or JSON), and on request an HTML report, Prometheus
+// text, and iputils ping's figures beside vping's.
+import type { Command } from 'commander';
+import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { UsageError, VpingError } from '../../src/sys/errors.js';
+import { resolveLab } from '../../src/lab/spec.js';
+import { DIRECTIONS, MODES, type BenchMode, type ClockSource, type Direction } from '../../src/lab/bench/model.js';
+import { BENCH_DEFAULTS, checkBenchOptions, requireLabUp, runBench, type BenchOptions, type BenchProgress } from '../../src/lab/bench/run.js';
+import { summarizeRow, summarizeTotals } from '../../src/lab/bench/summary.js';
+import { formatBenchTable, formatVsPingTable } from '../../src/lab/bench/table.js';
+import { benchJson } from '../../src/lab/bench/json.js';
+import { formatPrometheus } from '../../src/lab/bench/prom.js';
+import { assertReportWritable, writeReport } from '../../src/lab/bench/html.js';
+import { assertPeerPing } from '../../src/lab/bench/peer.js';
+import { action, printJson, requireRoot } from '../run.js';
+import { labInput, withLabOptions } from './lab.js';
+
+interface BenchCliOptions {
+  ns?: string;
+  ifnames?: string;
+  addrs?: string;
+  prefix?: string;
+  pairs?: string;
+  mtu?: string;
+  sizes: string;
+  modes: string;
+  dirs: string;
+  count: string;
+  warmup: string;
+  interval: string;
+  clock: string;
+  timeout: string;
+  vsPing?: boolean;
+  report?: string;
+  prom?: string;
+  samples?: boolean;
+  progress?: boolean;
+}
+
+const list = (flag: string, v: string): string[] => {
+  const p = v.split(',').map((s) => s.trim());
+  if (p.some((s) => s === '')) throw new UsageError(`${flag}: empty item in "${v}"`);
+  return p;
+};
+const int = (flag: string, v: string): number => {
+  if (!/^\d+$/.test(v.trim())) throw new UsageError(`${flag}: invalid number "${v}"`);
+  return Number(v);
+};
+const seconds = (flag: string, v: string): number => {
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(v.trim())) throw new UsageError(`${flag}: invalid number of seconds "${v}"`);
+  return Number(v);
+};
+
+export function benchOptions(o: BenchCliOptions): BenchOptions {
+  const input = labInput(o);
+  const dirs = list('--dirs', o.dirs).map((d) => (d === 'both' ? DIRECTIONS : [d])).flat() as Direction[];
+  const modes = list('--modes', o.modes).map((m) => (m === 'both' ? MODES : [m])).flat() as BenchMode[];
+  const opts: BenchOptions = {
+    lab: input,
+    sizes: list('--sizes', o.sizes).map((s) => int('--sizes', s)),
+    modes: [...new Set(modes)],
+    dirs: [...new Set(dirs)],
+    count: int('--count', o.count),
+    warmup: int('--warmup', o.warmup),
+    intervalMs: seconds('--interval', o.interval) * 1000,
+    clock: o.clock as ClockSource,
+    timeoutS: seconds('--timeout', o.timeout),
+    vsPing: o.vsPing ?? false,
+  };
+  const spec = resolveLab(input);
+  checkBenchOptions(opts, spec.addrs[0].includes(':') ? 6 : 4);
+  return opts;
+}
+
+/** A path that the run will write: checked before the bench starts. */
+function writableOrFail(path: string | undefined, what: string): void {
+  if (path !== undefined) assertReportWritable(path, what);
+}
+
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.vping-tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+    throw new VpingError((e as NodeJS.ErrnoException).code ?? 'EIO', `cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+function progressLine(p: BenchProgress): string {
+  const what = `${p.key.dir} ${p.key.size} B ${p.key.mode}${p.pairs > 1 ? ` ×${p.pairs} pairs` : ''}`;
+  const tail = p.phase === 'vping' ? `${p.received}/${p.expected} replies` : 'iputils ping';
+  return `[${p.step}/${p.steps}] ${what}: ${tail}`;
+}
+
+export function register(program: Command): void {
+  withLabOptions(
+    program
+      .command('bench')
+      .description('latency across the lab (vping lab up first): both directions, payload sizes, interval and flood, with warm-up; percentiles, mdev, loss, echo/s'),
+  )
+    .option('--sizes <list>', 'payload sizes in bytes, comma-separated', BENCH_DEFAULTS.sizes.join(','))
+    .option('--modes <list>', 'interval, flood or both', BENCH_DEFAULTS.modes.join(','))
+    .option('--dirs <list>', 'ns1-ns2, ns2-ns1 or both', BENCH_DEFAULTS.dirs.join(','))
+    .option('-c, --count <n>', 'echoes measured per row and pair', String(BENCH_DEFAULTS.count))
+    .option('--warmup <n>', 'echoes sent and not counted before each row', String(BENCH_DEFAULTS.warmup))
+    .option('-i, --interval <s>', 'seconds between echoes in interval mode', String(BENCH_DEFAULTS.intervalMs / 1000))
+    .option('--clock <clock>', 'RTT clock: kernel (SO_TIMESTAMPING) or hrtime', BENCH_DEFAULTS.clock)
+    .option('-W, --timeout <s>', 'seconds to wait for a missing reply', '2')
+    .option('--vs-ping', 'also run iputils ping on each row and print both side by side')
+    .option('--report <file.html>', 'write a self-contained HTML report with plots')
+    .option('--prom <file>', 'write the summary in Prometheus text format')
+    .option('--samples', 'with --json: include every RTT sample')
+    .option('--no-progress', 'no live progress line on stderr')
+    .action(
+      action(async (o: BenchCliOptions, cmd: Command) => {
+        const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
+        const opts = benchOptions(o);
+        writableOrFail(o.report, 'the report');
+        writableOrFail(o.prom, 'the Prometheus file');
+        requireRoot('bench');
+        requireLabUp(opts.lab);
+        if (opts.vsPing) assertPeerPing();
+        const live = (o.progress ?? true) && process.stderr.isTTY === true;
+        let shown = false;
+        const run = await runBench(opts, {
+          onProgress: live
+            ? (p) => {
+                process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+                shown = true;
+              }
+            : undefined,
+        });
+        if (shown) process.stderr.write('\r\x1b[K');
+        if (o.report) writeReport(o.report, run);
+        if (o.prom) writeAtomically(o.prom, formatPrometheus(run));
+        if (json) {
+          printJson(benchJson(run, { samples: o.samples ?? false }));
+          return;
+        }
+        const rows = run.rows.map(summarizeRow);
+        const totals = summarizeTotals(run.rows);
+        process.stdout.write(opts.vsPing ? formatVsPingTable(rows, { totals }) : formatBenchTable(rows, { totals }));
+        if (o.report) process.stdout.write(`report: ${o.report}\n`);
+        if (o.prom) process.stdout.write(`prometheus: ${o.prom}\n`);
+      }),
+    );
+}

@@ -1,0 +1,139 @@
+// vping bench on real labs the test builds (unique namespaces, removed in afterAll):
+// rows and counts as asked, iputils ping beside it in the same run, pairs at once with
+// totals consistent with their rows, files written, and the bad-input contract.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { labDown, labUp } from '../../src/lab/lab.js';
+import type { LabInput } from '../../src/lab/spec.js';
+import { runBench } from '../../src/lab/bench/run.js';
+import { summarizeRow, summarizeTotals } from '../../src/lab/bench/summary.js';
+import { describePriv, uniq } from '../helpers/priv.js';
+import { isOneLineError, vping } from '../helpers/cli.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const one: LabInput = { ns: [uniq('vb'), uniq('vb')], ifnames: ['vb0', 'vb1'], addrs: ['10.212.0.1/24', '10.212.0.2/24'] };
+const three: LabInput = { pairs: 3, ns: [uniq('vm'), uniq('vm')], ifnames: ['vm0', 'vm1'], addrs: ['10.213.0.1/24', '10.213.0.2/24'] };
+const labArgs = (l: LabInput): string[] => [
+  '--ns', l.ns!.join(','), '--ifnames', l.ifnames!.join(','), '--addrs', l.addrs!.join(','), ...(l.pairs ? ['--pairs', String(l.pairs)] : []),
+];
+const dir = mkdtempSync(join(tmpdir(), 'vping-bench-'));
+
+describePriv('vping bench on a real lab', () => {
+  beforeAll(() => {
+    try {
+      execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
+    } catch {
+      /* other work in progress may not type-check; the emitted JS is what we run */
+    }
+    labUp(one);
+    labUp(three);
+  });
+  afterAll(() => {
+    labDown(one);
+    labDown(three);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('measures every row: both directions, two sizes, both modes, with all replies timed', async () => {
+    const run = await runBench({ lab: one, sizes: [56, 1472], modes: ['interval', 'flood'], dirs: ['ns1-ns2', 'ns2-ns1'], count: 300, warmup: 30, intervalMs: 1, clock: 'kernel', vsPing: false });
+    expect(run.rows.map((r) => `${r.dir} ${r.size} ${r.mode}`)).toEqual([
+      'ns1-ns2 56 interval', 'ns1-ns2 56 flood', 'ns2-ns1 56 interval', 'ns2-ns1 56 flood',
+      'ns1-ns2 1472 interval', 'ns1-ns2 1472 flood', 'ns2-ns1 1472 interval', 'ns2-ns1 1472 flood',
+    ]);
+    for (const r of run.rows) {
+      expect(r.sent).toBe(300);
+      expect(r.received).toBe(300); // a veth inside one host loses nothing at this pace
+      expect(r.rttNs.length + (r.untimed ?? 0)).toBe(300);
+      const s = summarizeRow(r);
+      expect(s.rtt!.minNs).toBeGreaterThan(0);
+      expect(s.rtt!.p50Ns).toBeLessThanOrEqual(s.rtt!.p99Ns);
+      expect(s.echoPerSec).toBeGreaterThan(0);
+    }
+    // Send instants follow the run: each row after the previous one.
+    const firsts = run.rows.map((r) => Math.min(...r.atNs));
+    for (let i = 1; i < firsts.length; i++) expect(firsts[i]).toBeGreaterThan(firsts[i - 1]);
+  });
+
+  it('--vs-ping prints vping and iputils ping side by side from one run, and writes the report and Prometheus file', () => {
+    const report = join(dir, 'r.html');
+    const prom = join(dir, 'r.prom');
+    const r = vping(['bench', ...labArgs(one), '--modes', 'flood', '-c', '500', '--warmup', '50', '--vs-ping', '--report', report, '--prom', prom], { timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[1]).toMatch(/vping\s+ping \(iputils\)\s+vping ÷ ping/);
+    const rows = lines.filter((l) => /^\s+1\s+ns[12]-ns[12]/.test(l));
+    expect(rows).toHaveLength(2);
+    for (const l of rows) {
+      const c = l.trim().split(/\s+/);
+      // pair dir size mode | sent rcvd loss echo/s min avg max mdev | the same for ping | 3 ratios
+      expect(c).toHaveLength(4 + 8 + 8 + 3);
+      expect(c.slice(4, 6)).toEqual(['500', '500']);
+      expect(c.slice(12, 14)).toEqual(['500', '500']); // ping's own counts, parsed from its output
+      expect(Number(c[20])).toBeGreaterThan(0);
+    }
+    expect(readFileSync(report, 'utf8')).toContain('vping beside iputils ping');
+    expect(readFileSync(prom, 'utf8')).toMatch(/^vping_ping_echo_received_total\{pair="1",dir="ns1-ns2",size="56",mode="flood",clock="kernel"\} 500$/m);
+  });
+
+  it('--pairs 3 runs the pairs at once: one row each, and totals that add up', async () => {
+    const run = await runBench({ lab: three, sizes: [56], modes: ['flood', 'interval'], dirs: ['ns1-ns2'], count: 200, warmup: 20, intervalMs: 2, clock: 'kernel', vsPing: false });
+    expect(run.rows.map((r) => `${r.pair} ${r.mode}`)).toEqual(['1 flood', '2 flood', '3 flood', '1 interval', '2 interval', '3 interval']);
+    expect(run.rows.map((r) => [r.sent, r.received, r.rttNs.length + (r.untimed ?? 0)])).toEqual(run.rows.map(() => [200, 200, 200]));
+    expect(run.rows.map((r) => r.untimed ?? 0)).toEqual([0, 0, 0, 0, 0, 0]);
+    const totals = summarizeTotals(run.rows);
+    expect(totals).toHaveLength(2);
+    for (const t of totals) {
+      const mine = run.rows.filter((r) => r.mode === t.mode);
+      const per = mine.map(summarizeRow);
+      expect(t.pairs).toBe(3);
+      expect(t.sent).toBe(per.reduce((a, r) => a + r.sent, 0));
+      expect(t.received).toBe(per.reduce((a, r) => a + r.received, 0));
+      expect(t.echoPerSec).toBeCloseTo(per.reduce((a, r) => a + r.echoPerSec, 0), 6);
+      expect(t.rtt!.count).toBe(per.reduce((a, r) => a + r.rtt!.count, 0));
+      expect(t.rtt!.minNs).toBe(Math.min(...per.map((r) => r.rtt!.minNs)));
+      expect(t.rtt!.maxNs).toBe(Math.max(...per.map((r) => r.rtt!.maxNs)));
+      expect(t.rtt!.p50Ns).toBeGreaterThanOrEqual(Math.min(...per.map((r) => r.rtt!.p50Ns)));
+      expect(t.rtt!.p50Ns).toBeLessThanOrEqual(Math.max(...per.map((r) => r.rtt!.p50Ns)));
+    }
+    // The CLI's table has the three rows and the total block.
+    const r = vping(['bench', ...labArgs(three), '--modes', 'flood', '--dirs', 'ns1-ns2', '-c', '100', '--warmup', '10'], { timeout: 120_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ {3}1 {2}ns1-ns2/m);
+    expect(r.stdout).toMatch(/^ {3}3 {2}ns1-ns2/m);
+    expect(r.stdout).toMatch(/^ all {2}ns1-ns2 +56 +flood +300 +300 /m);
+  });
+
+  it('-j prints one JSON document with every row', () => {
+    const r = vping(['-j', 'bench', ...labArgs(one), '--modes', 'interval', '--dirs', 'ns2-ns1', '-c', '20', '--warmup', '0', '-i', '0.001'], { timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.rows).toHaveLength(1);
+    expect(j.rows[0]).toMatchObject({ dir: 'ns2-ns1', mode: 'interval', sent: 20, received: 20 });
+  });
+
+  it('bad input: one line, exit 2, nothing written', () => {
+    const report = join(dir, 'never.html');
+    for (const args of [
+      ['bench', ...labArgs(one), '--sizes', '70000'],
+      ['bench', ...labArgs(one), '--sizes', '56,-1'],
+      ['bench', ...labArgs(one), '--modes', 'burst'],
+      ['bench', ...labArgs(one), '-c', '0'],
+      ['bench', '--ns', `${uniq('no')},${uniq('no')}`],
+      ['bench', ...labArgs(one), '--report', join(dir, 'no-such-dir', 'r.html')],
+      ['bench', ...labArgs(one), '--prom', dir],
+      ['bench', ...labArgs(one), '--sizes', '70000', '--report', report],
+    ]) {
+      const r = vping(args);
+      expect(isOneLineError(r), `${args.join(' ')} → ${r.status} ${r.stderr}`).toBe(true);
+    }
+    expect(existsSync(report)).toBe(false);
+    expect(vping(['bench', '--ns', 'a,b']).stderr).toMatch(/the lab is not up .* run vping lab up first/);
+    expect(vping(['bench', ...labArgs(one), '--sizes', '70000']).stderr).toBe('vping: --sizes: payload size 70000 out of range 0-65507\n');
+  });
+});
