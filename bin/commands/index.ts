@@ -6,6 +6,7 @@ import { register as registerLab } from './lab.js';
 import { register as registerPing } from './ping.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerCapture } from './capture.js';
+import { register as registerBench } from './bench.js';
 
 export function registerCommands(_program: Command): void {
   registerNetns(_program);
@@ -14,5 +15,6 @@ export function registerCommands(_program: Command): void {
   registerPing(_program);
   registerDemo(_program);
   registerCapture(_program);
+  registerBench(_program);
   // filled as the command groups land: netns, link, addr, lab, ping, capture, trace, bench
 }
