@@ -16,6 +16,7 @@ import {
   percentileOfSorted,
   summarizeRow,
   summarizeTotals,
+  unionWindowNs,
 } from '../../src/lab/bench/summary.js';
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
@@ -238,20 +239,34 @@ describe('totals over pairs', () => {
     expect(summarizeTotals([row({ rttNs: f64([1000]) })])).toEqual([]);
   });
 
-  it('adds counts and rates, pools samples, keeps the longest duration', () => {
-    const a = row({ pair: 1, rttNs: f64([1000, 3000]), sent: 2, received: 2, durationNs: 1e9 });
-    const b = row({ pair: 2, rttNs: f64([2000, 4000, 6000]), sent: 4, received: 3, durationNs: 2e9, clock: 'kernel' });
+  it('adds counts, pools samples, and rates replies over the window the pairs covered together', () => {
+    // Pair 1 sends at 0 and 1 ms (1 ms window); pair 2 at 0.5, 1.5 and 2.5 ms (2 ms): together 0..2.5 ms.
+    const a = row({ pair: 1, rttNs: f64([1000, 3000]), atNs: f64([0, 1e6]), sent: 2, received: 2, durationNs: 1e6 });
+    const b = row({ pair: 2, rttNs: f64([2000, 4000, 6000]), atNs: f64([0.5e6, 1.5e6, 2.5e6]), sent: 4, received: 3, durationNs: 2e6, clock: 'kernel' });
     const c = row({ pair: 1, size: 1000, rttNs: f64([9000]), sent: 1, received: 1 });
     const d = row({ pair: 2, size: 1000, rttNs: f64([8000]), sent: 1, received: 1 });
     const t = summarizeTotals([a, b, c, d]);
     expect(t).toHaveLength(2);
-    expect(t[0]).toMatchObject({ pair: 'all', pairs: 2, size: 56, sent: 6, received: 5, durationNs: 2e9, clock: 'mixed' });
+    expect(t[0]).toMatchObject({ pair: 'all', pairs: 2, size: 56, sent: 6, received: 5, durationNs: 2.5e6, clock: 'mixed' });
     expect(t[0].lossPercent).toBeCloseTo(100 / 6, 10);
-    expect(t[0].echoPerSec).toBe(2 + 1.5);
+    expect(t[0].echoPerSec).toBe(2000); // 5 replies in 2.5 ms
     expect(t[0].rtt).toMatchObject({ count: 5, minNs: 1000, p50Ns: 3000, maxNs: 6000 });
     // 1, 3, 2, 4, 6 µs: tsum 16, tsum2 66, avg 3, var (66 − 256/5 = 51)/5 = 3, llsqrt(3) = 2.
     expect(t[0].rtt!.iputils).toEqual({ minUs: 1, avgUs: 3, maxUs: 6, mdevUs: 2 });
     expect(t[1]).toMatchObject({ size: 1000, sent: 2, received: 2 });
+    // Rows that never overlapped are not credited with added rates.
+    const late = row({ pair: 2, rttNs: f64([1000, 1000]), atNs: f64([10e6, 11e6]), durationNs: 1e6 });
+    const early = row({ pair: 1, rttNs: f64([1000, 1000]), atNs: f64([0, 1e6]), durationNs: 1e6 });
+    const apart = summarizeTotals([early, late])[0];
+    expect(apart.durationNs).toBe(11e6);
+    expect(apart.echoPerSec).toBeCloseTo(4 / 0.011, 9); // not 2000 + 2000
+  });
+
+  it('adds rates when rows have no samples to place them', () => {
+    const a = row({ pair: 1, rttNs: f64([]), sent: 10, received: 0, durationNs: 1e9 });
+    const b = row({ pair: 2, rttNs: f64([]), sent: 10, received: 0, durationNs: 2e9 });
+    expect(unionWindowNs([a, b])).toBeNull();
+    expect(summarizeTotals([a, b])[0]).toMatchObject({ echoPerSec: 0, durationNs: 2e9, rtt: null });
   });
 
   it("pools ping's figures: exact counts, min and max; weighted avg; pooled mdev", () => {

@@ -117,7 +117,7 @@ describe('bench table', () => {
     expect(lines[4]).toMatch(/^-+$/);
     expect(lines[4].length).toBe(lines[1].length);
     expect(lines[5]).toMatch(/^ all {2}ns1-ns2 +56 +flood +4 +4 +0% +4 +1\.000 +2\.000 +4\.000 +4\.000 +4\.000 +4\.000 +1\.000$/);
-    expect(lines[6]).toBe('pair "all": 2 pairs at once; counts and echo/s added, RTT figures over all their samples');
+    expect(lines[6]).toBe('pair "all": 2 pairs at once; counts added, echo/s over the time they covered together, RTT figures over all their samples');
   });
 
   it('right-aligned cells end where their header ends, on every line', () => {

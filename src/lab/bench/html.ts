@@ -639,7 +639,7 @@ export function renderReport(run: BenchRun, opts: ReportOptions = {}): string {
 
 <section id="summary">
 <h2>Summary</h2>
-<p class="note">RTT in µs. Percentiles by sockperf's rule (index (int)(0.5 + p·N) − 1 in the sorted samples); mdev by iputils ping's formula (whole µs). Loss as ping prints it.${totals.length ? ' Rows "all" add up the pairs that ran at once.' : ''}</p>
+<p class="note">RTT in µs. Percentiles by sockperf's rule (index (int)(0.5 + p·N) − 1 in the sorted samples); mdev by iputils ping's formula (whole µs). Loss as ping prints it.${totals.length ? ' Rows "all" add up the pairs that ran at once: echo/s over the time they covered together.' : ''}</p>
 <div class="table-wrap">${summaryTable(all)}</div>
 ${hasPeer ? `<h2 style="margin-top:18px">vping beside iputils ping</h2><p class="note">Same lab, same run. × is vping ÷ ping: echo/s above 1 and RTT below 1 favour vping. ping's RTT figures are whole µs.</p><div class="table-wrap">${vsPingTable(all)}</div>` : ''}
 </section>

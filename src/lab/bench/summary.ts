@@ -293,16 +293,36 @@ function poolPeers(ps: PeerFigures[]): PeerSummary {
 }
 
 /**
+ * The window the rows of one combination covered together: from the earliest first send to
+ * the latest last send (each row's first send is its smallest atNs; its last is that plus its
+ * durationNs). Null when a row has no sample to place it.
+ */
+export function unionWindowNs(rows: readonly BenchRow[]): number | null {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const r of rows) {
+    if (r.atNs.length === 0) return null;
+    let first = Infinity;
+    for (let i = 0; i < r.atNs.length; i++) if (r.atNs[i] < first) first = r.atNs[i];
+    start = Math.min(start, first);
+    end = Math.max(end, first + r.durationNs);
+  }
+  return end > start ? end - start : null;
+}
+
+/**
  * One total row per (dir, size, mode) over all pairs, for runs with more than one pair
- * (empty otherwise). The pairs of one combination run at the same time, so counts and
- * echo/s add up, percentiles and mdev come from all their samples together, and the
- * duration is the longest pair's.
+ * (empty otherwise). Counts add up; percentiles and mdev come from all the pairs' samples
+ * together; echo/s is every reply of the pairs over the window they covered together
+ * (unionWindowNs), which is what they achieved at once — pairs that start apart (a worker
+ * each) are not credited with overlapping rates. Without samples to place the rows, the
+ * rates are added and the duration is the longest row's.
  */
 export function summarizeTotals(rows: readonly BenchRow[]): RowSummary[] {
   if (new Set(rows.map((r) => r.pair)).size < 2) return [];
   return groupAcrossPairs(rows).map((g) => {
     const clocks = new Set(g.map((r) => r.clock));
-    const durationNs = Math.max(...g.map((r) => r.durationNs));
+    const window = unionWindowNs(g);
     const sent = g.reduce((a, r) => a + r.sent, 0);
     const received = g.reduce((a, r) => a + r.received, 0);
     const s: RowSummary = {
@@ -318,8 +338,8 @@ export function summarizeTotals(rows: readonly BenchRow[]): RowSummary[] {
       duplicates: g.reduce((a, r) => a + r.duplicates, 0),
       untimed: g.reduce((a, r) => a + (r.untimed ?? 0), 0),
       lossPercent: lossPercent(sent, received),
-      echoPerSec: g.reduce((a, r) => a + perSecond(r.received, r.durationNs), 0),
-      durationNs,
+      echoPerSec: window !== null ? perSecond(received, window) : g.reduce((a, r) => a + perSecond(r.received, r.durationNs), 0),
+      durationNs: window ?? Math.max(...g.map((r) => r.durationNs)),
       rtt: summarizeRtt(concat(g.map((r) => r.rttNs))),
     };
     const peers = g.map((r) => r.peer).filter((p): p is PeerFigures => p !== undefined);

@@ -185,7 +185,7 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
   ];
   if (opts.totals?.length) {
     const n = Math.max(...opts.totals.map((t) => t.pairs));
-    lines.push(`pair "all": ${n} pairs at once; counts and echo/s added, RTT figures over all their samples`);
+    lines.push(`pair "all": ${n} pairs at once; counts added, echo/s over the time they covered together, RTT figures over all their samples`);
   }
   return lines.join('\n') + '\n';
 }
