@@ -528,7 +528,7 @@ const PAGE_JS = String.raw`
     var order = [4, 3, 2, 1, 0];
     var d = [t.x].concat(order.map(function (k) { return cum[k]; }));
     attach(el, {
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: { range: function (u, lo, hi) { return [0, hi > 0 ? hi * 1.05 : 1]; } } },
       axes: [{ label: 'echo number' }, { label: 'cumulative time (µs)', size: 60 }],
       series: [{ label: 'echo', value: function (u, x) { return x == null ? '-' : '#' + Math.round(x); } }].concat(order.map(function (k) {
         return { label: legs[k], stroke: colors[k], fill: colors[k] + 'cc', width: 1, value: function (u, y, si, i) { return i == null ? '-' : fmtUs(t.legsUs[k][i]); } };

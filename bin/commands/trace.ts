@@ -1,0 +1,117 @@
+// `vping trace`: each echo's journey across a lab pair — user → source out → destination
+// in → destination out → source in → user — from one process that pings and captures both
+// ends; a line per echo, the distribution of each leg, --json, -w to keep the pcapng.
+import type { Command } from 'commander';
+import { UsageError } from '../../src/sys/errors.js';
+import { resolveLab } from '../../src/lab/spec.js';
+import { assertReportWritable, writeReport } from '../../src/lab/bench/html.js';
+import { requireLabUp } from '../../src/lab/bench/run.js';
+import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/lab/trace/run.js';
+import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/lab/trace/format.js';
+import { action, printJson, requireRoot } from '../run.js';
+import { labInput, withLabOptions } from './lab.js';
+
+interface TraceCliOptions {
+  ns?: string;
+  ifnames?: string;
+  addrs?: string;
+  prefix?: string;
+  pairs?: string;
+  mtu?: string;
+  pair: string;
+  dir: string;
+  count: string;
+  interval: string;
+  size: string;
+  timeout: string;
+  write?: string;
+  report?: string;
+}
+
+const int = (flag: string, v: string): number => {
+  if (!/^\d+$/.test(v.trim())) throw new UsageError(`${flag}: invalid number "${v}"`);
+  return Number(v);
+};
+const seconds = (flag: string, v: string): number => {
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(v.trim())) throw new UsageError(`${flag}: invalid number of seconds "${v}"`);
+  return Number(v);
+};
+
+export function traceOptions(o: TraceCliOptions): TraceOptions {
+  const lab = labInput(o);
+  const opts: TraceOptions = {
+    lab,
+    pair: int('--pair', o.pair),
+    dir: o.dir as TraceOptions['dir'],
+    count: int('--count', o.count),
+    intervalMs: seconds('--interval', o.interval) * 1000,
+    size: int('--size', o.size),
+    timeoutMs: seconds('--timeout', o.timeout) * 1000,
+  };
+  if (o.write !== undefined) opts.pcapng = o.write;
+  checkTraceOptions(opts, resolveLab(lab).addrs[0].includes(':') ? 6 : 4);
+  return opts;
+}
+
+export function register(program: Command): void {
+  withLabOptions(
+    program
+      .command('trace')
+      .description("each echo's journey across a lab pair: captured at both ends in the same process, split into send path, crossing, turnaround, crossing back and receive path"),
+  )
+    .option('--pair <n>', 'which pair of the lab', '1')
+    .option('--dir <dir>', 'ns1-ns2 (from the first end) or ns2-ns1', 'ns1-ns2')
+    .option('-c, --count <n>', 'echoes to send', '10')
+    .option('-i, --interval <s>', 'seconds between echoes', '0.2')
+    .option('-s, --size <bytes>', 'payload bytes per echo', '56')
+    .option('-W, --timeout <s>', 'seconds to wait for each reply', '1')
+    .option('-w, --write <file.pcapng>', 'keep the capture of both ends in a pcapng file')
+    .option('--report <file.html>', "write the bench's HTML report of this trace (legs stacked per echo)")
+    .action(
+      action(async (o: TraceCliOptions, cmd: Command) => {
+        const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
+        const opts = traceOptions(o);
+        if (o.write !== undefined) assertReportWritable(o.write, 'the capture');
+        if (o.report !== undefined) assertReportWritable(o.report, 'the report');
+        requireRoot('trace');
+        const spec = requireLabUp(opts.lab);
+        let headed = false;
+        const t = await runTrace(opts, {
+          onStart: json ? undefined : (i) => process.stdout.write(traceHeader(i, i.count)),
+          onEcho: json
+            ? undefined
+            : (e) => {
+                if (!headed) {
+                  process.stdout.write(echoHeaderLine() + '\n');
+                  headed = true;
+                }
+                process.stdout.write(echoLine(echoCells(e)) + '\n');
+              },
+        });
+        if (o.report) writeReport(o.report, traceAsBenchRun(t, opts, spec.ns.join(','), spec.pairs), { title: `vping trace — ${t.source.ns} → ${t.destination.ns}` });
+        if (json) {
+          printJson({
+            source: t.source,
+            destination: t.destination,
+            pair: t.pair,
+            dir: t.dir,
+            size: t.size,
+            id: t.id,
+            tag: t.tag,
+            startedAt: t.startedAt,
+            sent: t.sent,
+            answered: t.answered,
+            complete: t.complete,
+            echoes: t.echoes.map(echoJson),
+            summary: t.summary,
+            capture: t.capture,
+          });
+        } else {
+          process.stdout.write(`\n${traceSummary(t)}`);
+          if (o.write) process.stdout.write(`capture: ${o.write}\n`);
+          if (o.report) process.stdout.write(`report: ${o.report}\n`);
+        }
+        if (t.answered === 0) process.exitCode = 1;
+      }),
+    );
+}

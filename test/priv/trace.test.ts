@@ -1,0 +1,118 @@
+// vping trace on a lab the test builds: every echo seen at the four points in time order,
+// legs non-negative, and its crossing times equal to those tcpdump reads from the pcapng
+// vping wrote; bad input exits 2 with one line.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { labDown, labUp } from '../../src/lab/lab.js';
+import type { LabInput } from '../../src/lab/spec.js';
+import { runTrace } from '../../src/lab/trace/run.js';
+import { describePriv, peer, uniq } from '../helpers/priv.js';
+import { isOneLineError, vping } from '../helpers/cli.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const lab: LabInput = { ns: [uniq('vt'), uniq('vt')], ifnames: ['vt0', 'vt1'], addrs: ['10.215.0.1/24', '10.215.0.2/24'] };
+const labArgs = ['--ns', lab.ns!.join(','), '--ifnames', lab.ifnames!.join(','), '--addrs', lab.addrs!.join(',')];
+const dir = mkdtempSync(join(tmpdir(), 'vping-trace-'));
+
+interface EchoJson {
+  seq: number;
+  sendNs: string;
+  srcOutNs: string;
+  dstInNs: string;
+  dstOutNs: string;
+  srcInNs: string;
+  recvNs: string;
+  rttNs: number;
+  segments: Record<string, number>;
+}
+
+/** Per (request|reply, seq), the capture instants tcpdump reads from the file, in ns. */
+function tcpdumpInstants(file: string, id: number): Map<string, bigint[]> {
+  const out = peer('tcpdump', ['-r', file, '-n', '--nano', '-tt'], { timeout: 30_000 });
+  const m = new Map<string, bigint[]>();
+  for (const line of out.split('\n')) {
+    const r = /^(\d+)\.(\d{9}) IP6? \S+ > \S+: ICMP6?,? echo (request|reply), id (\d+), seq (\d+)/.exec(line);
+    if (!r || Number(r[4]) !== id) continue;
+    const key = `${r[3]} ${r[5]}`;
+    const ts = BigInt(r[1]) * 1_000_000_000n + BigInt(r[2]);
+    m.set(key, [...(m.get(key) ?? []), ts]);
+  }
+  return m;
+}
+
+describePriv('vping trace on a real pair', () => {
+  beforeAll(() => {
+    try {
+      execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
+    } catch {
+      /* other work in progress may not type-check; the emitted JS is what we run */
+    }
+    labUp(lab);
+  });
+  afterAll(() => {
+    labDown(lab);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows every echo at the four points in time order, legs non-negative, crossings equal to the pcapng read by tcpdump', () => {
+    const file = join(dir, 't.pcapng');
+    const r = vping(['-j', 'trace', ...labArgs, '-c', '20', '-i', '0.02', '-w', file], { timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const t = JSON.parse(r.stdout) as { id: number; sent: number; answered: number; complete: number; echoes: EchoJson[]; capture: { dropped: number }[] };
+    expect([t.sent, t.answered, t.complete]).toEqual([20, 20, 20]);
+    expect(t.capture.map((c) => c.dropped)).toEqual([0, 0]);
+    const judged = tcpdumpInstants(file, t.id);
+    for (const e of t.echoes) {
+      const times = [e.sendNs, e.srcOutNs, e.dstInNs, e.dstOutNs, e.srcInNs, e.recvNs].map(BigInt);
+      for (let i = 1; i < times.length; i++) expect(times[i] >= times[i - 1], `seq ${e.seq} instant ${i}`).toBe(true);
+      for (const v of Object.values(e.segments)) expect(v).toBeGreaterThanOrEqual(0);
+      expect(Object.values(e.segments).reduce((a, b) => a + b, 0)).toBe(e.rttNs);
+      // tcpdump sees each request twice (source out, destination in) and each reply twice.
+      const req = judged.get(`request ${e.seq}`)!;
+      const rep = judged.get(`reply ${e.seq}`)!;
+      expect(req).toHaveLength(2);
+      expect(rep).toHaveLength(2);
+      const span = (a: bigint[]) => Number((a[0] > a[1] ? a[0] - a[1] : a[1] - a[0]));
+      expect(e.segments.crossing).toBe(span(req));
+      expect(e.segments.crossingBack).toBe(span(rep));
+      const lo = (a: bigint[]) => (a[0] < a[1] ? a[0] : a[1]);
+      expect(BigInt(e.srcOutNs)).toBe(lo(req));
+      expect(BigInt(e.dstOutNs)).toBe(lo(rep));
+    }
+  });
+
+  it('traces the other way with a fragmented payload, and prints a line per echo and the legs', async () => {
+    const t = await runTrace({ lab, dir: 'ns2-ns1', count: 5, intervalMs: 20, size: 4000, timeoutMs: 1000 });
+    expect(t.source.ns).toBe(lab.ns![1]);
+    expect(t.complete).toBe(5);
+    for (const e of t.echoes) expect(Object.values(e.segments!).every((v) => v >= 0)).toBe(true);
+    const r = vping(['trace', ...labArgs, '-c', '3', '-i', '0.02'], { timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^TRACE 10\.215\.0\.2 from 10\.215\.0\.1 /);
+    expect(lines.filter((l) => /^ {4}[123] {2}/.test(l))).toHaveLength(3);
+    expect(r.stdout).toMatch(/^3 echoes sent, 3 answered, 3 seen at all four points$/m);
+    expect(r.stdout).toMatch(new RegExp(`^crossing +${lab.ns![0]}:vt0 out +${lab.ns![1]}:vt1 in +\\d+\\.\\d{3}`, 'm'));
+  });
+
+  it('bad input: one line, exit 2, no file', () => {
+    const file = join(dir, 'never.pcapng');
+    for (const args of [
+      ['trace', ...labArgs, '-s', '70000', '-w', file],
+      ['trace', ...labArgs, '-c', '0'],
+      ['trace', ...labArgs, '--dir', 'sideways'],
+      ['trace', ...labArgs, '--pair', '2'],
+      ['trace', '--ns', `${uniq('no')},${uniq('no')}`],
+      ['trace', ...labArgs, '-w', join(dir, 'no-such-dir', 'x.pcapng')],
+    ]) {
+      const r = vping(args);
+      expect(isOneLineError(r), `${args.join(' ')} → ${r.status} ${r.stderr}`).toBe(true);
+    }
+    expect(existsSync(file)).toBe(false);
+  });
+});
