@@ -7,6 +7,7 @@ import { register as registerPing } from './ping.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerCapture } from './capture.js';
 import { register as registerBench } from './bench.js';
+import { register as registerTrace } from './trace.js';
 
 export function registerCommands(_program: Command): void {
   registerNetns(_program);
@@ -16,5 +17,6 @@ export function registerCommands(_program: Command): void {
   registerDemo(_program);
   registerCapture(_program);
   registerBench(_program);
+  registerTrace(_program);
   // filled as the command groups land: netns, link, addr, lab, ping, capture, trace, bench
 }
