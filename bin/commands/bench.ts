@@ -13,6 +13,7 @@ import { benchJson } from '../../src/lab/bench/json.js';
 import { formatPrometheus } from '../../src/lab/bench/prom.js';
 import { assertReportWritable, writeReport } from '../../src/lab/bench/html.js';
 import { assertPeerPing } from '../../src/lab/bench/peer.js';
+import { traceBenchRows } from '../../src/lab/trace/run.js';
 import { action, printJson, requireRoot } from '../run.js';
 import { labInput, withLabOptions } from './lab.js';
 
@@ -36,6 +37,7 @@ interface BenchCliOptions {
   prom?: string;
   samples?: boolean;
   progress?: boolean;
+  trace?: string;
 }
 
 const list = (flag: string, v: string): string[] => {
@@ -116,12 +118,15 @@ export function register(program: Command): void {
     .option('--vs-ping', 'also run iputils ping on each row and print both side by side')
     .option('--report <file.html>', 'write a self-contained HTML report with plots')
     .option('--prom <file>', 'write the summary in Prometheus text format')
+    .option('--trace <n>', 'also trace n echoes per direction and size on pair 1 (captures both ends): the legs go in the report and JSON')
     .option('--samples', 'with --json: include every RTT sample')
     .option('--no-progress', 'no live progress line on stderr')
     .action(
       action(async (o: BenchCliOptions, cmd: Command) => {
         const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
         const opts = benchOptions(o);
+        const traceCount = o.trace === undefined ? 0 : int('--trace', o.trace);
+        if (o.trace !== undefined && (traceCount < 1 || traceCount > 65535)) throw new UsageError(`--trace: ${o.trace} out of range 1-65535`);
         writableOrFail(o.report, 'the report');
         writableOrFail(o.prom, 'the Prometheus file');
         requireRoot('bench');
@@ -137,6 +142,16 @@ export function register(program: Command): void {
               }
             : undefined,
         });
+        if (traceCount) {
+          await traceBenchRows(run, opts.lab, traceCount, { intervalMs: opts.intervalMs, timeoutMs: (opts.timeoutS ?? 2) * 1000 }, {
+            onTrace: live
+              ? (dir, size) => {
+                  process.stderr.write(`\r\x1b[Ktrace ${dir} ${size} B: ${traceCount} echoes`);
+                  shown = true;
+                }
+              : undefined,
+          });
+        }
         if (shown) process.stderr.write('\r\x1b[K');
         if (o.report) writeReport(o.report, run);
         if (o.prom) writeAtomically(o.prom, formatPrometheus(run));

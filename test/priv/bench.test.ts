@@ -120,6 +120,23 @@ describePriv('vping bench on a real lab', () => {
     expect(j.rows[0]).toMatchObject({ dir: 'ns2-ns1', mode: 'interval', sent: 20, received: 20 });
   });
 
+  it("--trace adds each direction's legs to pair 1 and to the report", () => {
+    const report = join(dir, 'traced.html');
+    const r = vping(['-j', 'bench', ...labArgs(one), '--sizes', '56', '-c', '50', '--warmup', '5', '-i', '0.001', '--trace', '10', '--report', report], { timeout: 120_000 });
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const traced = j.rows.filter((x: { trace?: unknown }) => x.trace);
+    expect(traced.map((x: { dir: string; mode: string }) => `${x.dir} ${x.mode}`)).toEqual(['ns1-ns2 interval', 'ns2-ns1 interval']);
+    for (const x of traced) {
+      expect(x.trace.echoes).toBe(10);
+      expect(x.trace.crossing.minNs).toBeGreaterThanOrEqual(0);
+    }
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('id="chart-trace-0"');
+    expect(html).toContain('id="chart-trace-1"');
+    expect(html).not.toContain('id="chart-trace"');
+  });
+
   it('bad input: one line, exit 2, nothing written', () => {
     const report = join(dir, 'never.html');
     for (const args of [
@@ -131,6 +148,7 @@ describePriv('vping bench on a real lab', () => {
       ['bench', ...labArgs(one), '--report', join(dir, 'no-such-dir', 'r.html')],
       ['bench', ...labArgs(one), '--prom', dir],
       ['bench', ...labArgs(one), '--sizes', '70000', '--report', report],
+      ['bench', ...labArgs(one), '--trace', '0'],
     ]) {
       const r = vping(args);
       expect(isOneLineError(r), `${args.join(' ')} → ${r.status} ${r.stderr}`).toBe(true);

@@ -73,14 +73,18 @@ export function checkTraceOptions(o: TraceOptions, family: 4 | 6 = 4): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Per-echo legs as the bench model's TraceSegments (complete echoes only). */
-export function traceSegments(echoes: readonly TracedEcho[]): TraceSegments {
+/**
+ * Per-echo legs as the bench model's TraceSegments (complete echoes only); send instants
+ * relative to `originNs` (CLOCK_REALTIME ns; default the first echo's send).
+ */
+export function traceSegments(echoes: readonly TracedEcho[], originNs?: number): TraceSegments {
   const done = echoes.filter((e) => e.segments);
   const seg = (k: (typeof SEGMENTS)[number]['name']): Float64Array => Float64Array.from(done.map((e) => e.segments![k]));
   const t0 = echoes.length ? echoes[0].sendNs : 0n;
+  const at = (e: TracedEcho): number => (originNs === undefined ? Number(e.sendNs - t0) : Math.round(Number(e.sendNs) - originNs));
   return {
     seq: Uint16Array.from(done.map((e) => e.seq & 0xffff)),
-    atNs: Float64Array.from(done.map((e) => Number(e.sendNs - t0))),
+    atNs: Float64Array.from(done.map(at)),
     sendPath: seg('sendPath'),
     crossing: seg('crossing'),
     turnaround: seg('turnaround'),
@@ -211,4 +215,23 @@ export function traceAsBenchRun(t: TraceResult, o: Pick<TraceOptions, 'intervalM
     params: { lab, pairs, sizes: [t.size], modes: ['interval'], dirs: [t.dir], count: t.sent, warmup: 0, intervalMs: o.intervalMs, vsPing: false },
     rows: [row],
   };
+}
+
+/**
+ * `vping bench --trace N`: after the sweep, trace N echoes on pair 1 for each direction and
+ * payload size of the run, and attach the legs to that pair's row (the interval row when
+ * there is one: a trace sends one echo at a time, as interval mode does).
+ */
+export async function traceBenchRows(run: BenchRun, lab: LabInput | LabSpec, count: number, o: { intervalMs: number; timeoutMs?: number }, hooks: { onTrace?(dir: Direction, size: number): void } = {}): Promise<void> {
+  const seen = new Set<string>();
+  for (const r of run.rows) {
+    if (r.pair !== 1) continue;
+    const k = `${r.dir}|${r.size}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    hooks.onTrace?.(r.dir, r.size);
+    const t = await runTrace({ lab, pair: 1, dir: r.dir, count, intervalMs: Math.max(o.intervalMs, 1), size: r.size, timeoutMs: o.timeoutMs ?? 1000 });
+    const target = run.rows.find((x) => x.pair === 1 && x.dir === r.dir && x.size === r.size && x.mode === 'interval') ?? r;
+    target.trace = traceSegments(t.echoes, run.epochNs);
+  }
 }
