@@ -5,10 +5,17 @@
 
 /** Sum of `buf[off, off+len)` as big-endian 16-bit words, not folded (may exceed 16 bits). */
 export function csumPartial(buf: Uint8Array, off: number, len: number, initial = 0): number {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (off < 0 || len < 0 || off + len > buf.length) throw new RangeError(`checksum range ${off}+${len} outside ${buf.length} bytes`);
+  // one DataView per backing store, reused (hot paths checksum slot views of one buffer)
+  if (buf.buffer !== dvBuffer) {
+    dvBuffer = buf.buffer;
+    dvCache = new DataView(buf.buffer);
+  }
+  const dv = dvCache;
   let sum = 0;
-  let i = off;
-  const end = off + len;
+  const base = buf.byteOffset;
+  let i = base + off;
+  const end = base + off + len;
   // 32-bit little-endian words: each adds two swapped 16-bit words (fixed below).
   const end4 = end - 3;
   for (; i < end4; i += 4) sum += dv.getUint32(i, true);
@@ -19,9 +26,11 @@ export function csumPartial(buf: Uint8Array, off: number, len: number, initial =
     sum += dv.getUint16(i, false);
     i += 2;
   }
-  if (i < end) sum += buf[i] << 8; // odd final byte is the high half of a padded word
+  if (i < end) sum += buf[i - base] << 8; // odd final byte is the high half of a padded word
   return sum + initial;
 }
+let dvBuffer: ArrayBufferLike | null = null;
+let dvCache: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 /** Fold a (possibly > 32-bit) sum to 16 bits with end-around carry. */
 export function fold32(sum: number): number {

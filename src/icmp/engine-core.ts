@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { SysError, UsageError, VpingError } from '../sys/errors.js';
 import {
   EAGAIN, EINTR, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
-  SOL_SOCKET, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, addressOf, bind, close,
+  SOL_SOCKET, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, bind, close,
   connect, getsockname, pinned, pollSoft, readSoft, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
 } from '../sys/libc.js';
 import { withNetns } from '../ns/netns.js';
@@ -15,7 +15,7 @@ import { csumFinish, csumPartial } from './checksum.js';
 import { formatSockaddr } from './addr.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from './family.js';
 import {
-  CMSG, ICMP_HDR, IOVEC, IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, PAYLOAD, POLLFD, SCM_TIMESTAMPING,
+  CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, PAYLOAD, POLLFD, SCM_TIMESTAMPING,
   SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, cmsgAlign,
 } from './layout.js';
 import { Histogram, IputilsSums, iputilsFigures, lossPercent, pingTimeMs, type Clock, type Stats } from './stats.js';
@@ -67,7 +67,12 @@ const RX_SLOTS = 64;
 /** CMSG_SPACE(sizeof(u32)) */
 const TX_CMSG_SPACE = 24;
 const EQ_SLOTS = 64;
+const EQ_CTL_SIZE = 256;
 const CTL_SIZE = 256;
+/** CMSG_LEN(sizeof(struct timespec)) = 16 + 16: an SCM_TIMESTAMPNS RX stamp alone */
+const RX_TS_CMSG_LEN = 32;
+/** SCM_TIMESTAMPNS == SO_TIMESTAMPNS: struct timespec { s64 tv_sec; long tv_nsec; } */
+const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 const NAME_SIZE = 32;
 const MININTERVAL_NS = 10e6;
 const MAX_BATCH = 64;
@@ -90,6 +95,12 @@ class MsgVec {
   readonly data: Buffer;
   readonly names: Buffer | null;
   readonly ctl: Buffer | null;
+  /** the control area as u32 words (pinned buffers start at offset 0, 8-aligned) */
+  readonly ctl32: Uint32Array | null;
+  /** one view per slot's data, made once (no allocation per packet) */
+  readonly slots: Uint8Array[];
+  /** slots the kernel wrote on the last call (their lengths need restoring) */
+  dirty: number;
   constructor(readonly n: number, readonly slot: number, nameSize: number, readonly ctlSize: number) {
     this.vec = pinned(n * MMSGHDR.size);
     this.dv = new DataView(this.vec.buffer, this.vec.byteOffset, this.vec.byteLength);
@@ -97,6 +108,10 @@ class MsgVec {
     this.data = pinned(Math.max(1, n * slot));
     this.names = nameSize ? pinned(n * nameSize) : null;
     this.ctl = ctlSize ? pinned(n * ctlSize) : null;
+    this.ctl32 = this.ctl ? new Uint32Array(this.ctl.buffer, this.ctl.byteOffset, this.ctl.byteLength >>> 2) : null;
+    this.slots = [];
+    for (let i = 0; i < n; i++) this.slots.push(this.data.subarray(i * slot, (i + 1) * slot));
+    this.dirty = 0;
     const iovDv = new DataView(this.iov.buffer, this.iov.byteOffset, this.iov.byteLength);
     const dataAddr = addressOf(this.data);
     const iovAddr = addressOf(this.iov);
@@ -192,9 +207,13 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       if (kernelTs) {
         try {
           // with sampling, TX stamps are asked per message (a SO_TIMESTAMPING cmsg on sendmsg)
+          // TX stamps through SO_TIMESTAMPING (error queue, OPT_ID keys); RX stamps through
+          // SO_TIMESTAMPNS (a 32-byte cmsg instead of 64): OPT_RX_FILTER keeps SO_TIMESTAMPING's
+          // SOFTWARE reporting flag from adding a second, SCM_TIMESTAMPING, copy on receive
           setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING,
-            (cfg.txStampEvery === 1 ? SOF_TIMESTAMPING.TX_SOFTWARE : 0) | SOF_TIMESTAMPING.RX_SOFTWARE |
-            SOF_TIMESTAMPING.SOFTWARE | SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY);
+            (cfg.txStampEvery === 1 ? SOF_TIMESTAMPING.TX_SOFTWARE : 0) | SOF_TIMESTAMPING.SOFTWARE |
+            SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY | SOF_TIMESTAMPING.OPT_RX_FILTER);
+          setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
         } catch {
           // no SO_TIMESTAMPING: hrtime only (an RX-only stamp would have no TX partner)
           kernelTs = false;
@@ -272,6 +291,8 @@ export class Engine {
   acked = 0;
   pipesize = 0;
   txKey = 0;
+  /** TX stamps received up to this OPT_ID key: equal to txKey when none is due */
+  txSeen = 0;
   startNs = 0;
   lastSendNs = 0;
   tokenNs = 0;
@@ -336,7 +357,9 @@ export class Engine {
     // a reply is at most IP header (60) + ICMP; errors quote at most 576 bytes
     const rxSlot = Math.max(1024, this.pktLen + 64 + 8);
     this.rx = new MsgVec(RX_SLOTS, rxSlot, NAME_SIZE, CTL_SIZE);
-    this.eq = new MsgVec(EQ_SLOTS, 64, 0, 128);
+    // an error-queue entry carries SCM_TIMESTAMPNS (32), SCM_TIMESTAMPING (64) and the
+    // extended error with the offender's address (48 or 60): room for all without MSG_CTRUNC
+    this.eq = new MsgVec(EQ_SLOTS, 64, 0, EQ_CTL_SIZE);
     this.txStamp.fill(NaN);
     const pdv = new DataView(this.pollfds.buffer, this.pollfds.byteOffset, 16);
     pdv.setInt32(POLLFD.fd, this.fd, true);
@@ -391,7 +414,8 @@ export class Engine {
 
   /** Is probe number n (1-based count of probes) one the kernel TX-stamps? */
   stamped(n: number): boolean {
-    return this.every === 1 || (this.every > 1 && n % this.every === 0);
+    // with sampling, the first `every` probes are all stamped, so a short run still has kernel figures
+    return this.every === 1 || (this.every > 1 && (n <= this.every || n % this.every === 0));
   }
 
   /** Send up to k probes now. Returns how many the kernel took (errors are counted and reported). */
@@ -472,13 +496,15 @@ export class Engine {
   /** Drain the error queue: TX software stamps, each tagged with its OPT_ID counter. */
   drainErrQueue(): void {
     for (;;) {
-      this.eq.reset(EQ_SLOTS, 0);
+      this.eq.reset(this.eq.dirty, 0);
+      this.eq.dirty = 0;
       const n = recvmmsgSoft(this.fd, this.eq.vec, EQ_SLOTS, MSG_ERRQUEUE | MSG_DONTWAIT);
       if (n <= 0) return;
+      this.eq.dirty = n;
       const c = this.eq.ctl as Buffer;
       for (let i = 0; i < n; i++) {
         const clen = this.eq.controlLen(i);
-        const b = i * 128;
+        const b = i * EQ_CTL_SIZE;
         let off = 0;
         let ts = NaN;
         let key = -1;
@@ -490,12 +516,19 @@ export class Engine {
           const d = b + off + CMSG.data;
           if (level === SOL_SOCKET && type === SCM_TIMESTAMPING) {
             ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
-          } else if (len >= CMSG.data + SOCK_EE.size && c[d + SOCK_EE.origin] === SO_EE_ORIGIN_TIMESTAMPING) {
+          } else if (
+            ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) &&
+            len >= CMSG.data + SOCK_EE.size && c[d + SOCK_EE.origin] === SO_EE_ORIGIN_TIMESTAMPING
+          ) {
             key = c.readUInt32LE(d + SOCK_EE.data);
           }
           off += cmsgAlign(len);
         }
-        if (key >= 0 && ts === ts) this.txStamp[this.keySeq[key & 0xffff]] = ts;
+        if (key >= 0 && ts === ts) {
+          this.txStamp[this.keySeq[key & 0xffff]] = ts;
+          // keys come in order; a lost stamp is passed over by the next one
+          this.txSeen = (key + 1) >>> 0;
+        }
       }
       if (n < EQ_SLOTS) return;
     }
@@ -503,38 +536,50 @@ export class Engine {
 
   /** Receive what is queued (blocking up to SO_RCVTIMEO when `block`), then handle it. */
   receive(block: boolean): number {
-    this.rx.reset(RX_SLOTS, NAME_SIZE);
-    const n = recvmmsgSoft(this.fd, this.rx.vec, RX_SLOTS, block ? MSG_WAITFORONE : MSG_DONTWAIT);
+    // only the slots the kernel wrote last time need their lengths restored
+    const rx = this.rx;
+    rx.reset(rx.dirty, NAME_SIZE);
+    rx.dirty = 0;
+    const n = recvmmsgSoft(this.fd, rx.vec, RX_SLOTS, block ? MSG_WAITFORONE : MSG_DONTWAIT);
     const tRecv = nowNs();
-    if (this.kernelTs) this.drainErrQueue();
+    // TX stamps are drained only while some are due (one recvmmsg per batch saved otherwise)
+    if (this.kernelTs && this.txSeen !== this.txKey >>> 0) this.drainErrQueue();
     if (n <= 0) return 0;
-    const c = this.rx.ctl as Buffer;
+    rx.dirty = n;
+    const c = rx.ctl as Buffer;
+    const c32 = rx.ctl32 as Uint32Array;
     for (let i = 0; i < n; i++) {
       // kernel RX stamp (and IPv6 hop limit) from the control messages
-      const clen = this.rx.controlLen(i);
+      const clen = rx.controlLen(i);
       const b = i * CTL_SIZE;
       let off = 0;
       let ts = NaN;
       let hops = -1;
+      const w = b >>> 2;
+      if (clen === RX_TS_CMSG_LEN && c32[w] === RX_TS_CMSG_LEN && c32[w + 2] === SOL_SOCKET && c32[w + 3] === SCM_TIMESTAMPNS) {
+        // the common case, one SCM_TIMESTAMPNS and nothing else: read it in place
+        ts = (c32[w + 4] + (c32[w + 5] | 0) * 4294967296 - this.baseSec) * 1e9 + c32[w + 6];
+        off = clen;
+      }
       while (off + CMSG.data <= clen) {
         const len = c.readUInt32LE(b + off + CMSG.len);
         if (len < CMSG.data || off + len > clen) break;
         const level = c.readInt32LE(b + off + CMSG.level);
         const type = c.readInt32LE(b + off + CMSG.type);
         const d = b + off + CMSG.data;
-        if (level === SOL_SOCKET && type === SCM_TIMESTAMPING) {
+        if (level === SOL_SOCKET && (type === SCM_TIMESTAMPNS || type === SCM_TIMESTAMPING)) {
           ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
         } else if (level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT) hops = c.readInt32LE(d);
         off += cmsgAlign(len);
       }
-      this.handle(i, this.rx.msgLen(i), tRecv, ts, hops);
+      this.handle(i, rx.msgLen(i), tRecv, ts, hops);
     }
     return n;
   }
 
   /** One received packet: match, time, count, and (when printing) describe it. */
   handle(i: number, len: number, tRecv: number, rxTs: number, hops: number): void {
-    const buf = this.rx.data.subarray(i * this.rx.slot, i * this.rx.slot + this.rx.slot);
+    const buf = this.rx.slots[i];
     const p = this.parsed;
     let kind;
     try {

@@ -45,6 +45,9 @@ export async function resolveDestination(dest: string, family?: 4 | 6): Promise<
   }
 }
 
+/** A flood's default TX-stamp sampling (PingOptions.txStampEvery). */
+export const FLOOD_TX_STAMP_EVERY = 64;
+
 /** Options checked and turned into the engine's config. */
 export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
   validateOptions(o, r.family);
@@ -89,7 +92,9 @@ export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
     events: o.events ?? true,
     floodTicks: o.floodTicks ?? false,
     kernelTimestamps: o.kernelTimestamps ?? true,
-    txStampEvery: o.txStampEvery ?? 1,
+    // a flood TX-stamps one probe in 64 (after the first 64): each TX stamp costs the kernel
+    // an skb clone and an error-queue read, and ping's figures and the min need only a sample
+    txStampEvery: o.txStampEvery ?? (flood ? FLOOD_TX_STAMP_EVERY : 1),
   };
 }
 

@@ -53,6 +53,8 @@ export const SOF_TIMESTAMPING = {
   SOFTWARE: 1 << 4,
   OPT_ID: 1 << 7,
   OPT_TSONLY: 1 << 11,
+  /** report RX stamps only when RX generation is asked for (here: never; RX comes from SO_TIMESTAMPNS) */
+  OPT_RX_FILTER: 1 << 17,
 } as const;
 /** SCM_TIMESTAMPING == SO_TIMESTAMPING (37): struct scm_timestamping { timespec ts[3]; } (48) */
 export const SCM_TIMESTAMPING = 37;

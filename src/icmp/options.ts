@@ -50,7 +50,10 @@ export interface PingOptions {
   floodTicks?: boolean;
   /** kernel software TX/RX timestamps (default true; false saves an skb clone per probe) */
   kernelTimestamps?: boolean;
-  /** TX-stamp one probe in N (default 1: every probe). Sampling keeps floods fast; kernel RTT figures then cover the sample. */
+  /**
+   * TX-stamp one probe in N, after stamping the first N (default 1: every probe; a flood: 64).
+   * Sampling keeps floods fast; kernel RTT figures (and ping's, on the kernel clock) then cover the sample.
+   */
   txStampEvery?: number;
 }
 
