@@ -540,7 +540,11 @@ export class Engine {
     const rx = this.rx;
     rx.reset(rx.dirty, NAME_SIZE);
     rx.dirty = 0;
-    const n = recvmmsgSoft(this.fd, rx.vec, RX_SLOTS, block ? MSG_WAITFORONE : MSG_DONTWAIT);
+    // blocking (flood): ask for no more than are in flight, so one in flight is one datagram
+    // and recvmmsg does not try again for a second that cannot be there yet (anything extra,
+    // a duplicate or an error, is read on the next call)
+    const vlen = block ? Math.min(RX_SLOTS, Math.max(1, this.inFlight())) : RX_SLOTS;
+    const n = recvmmsgSoft(this.fd, rx.vec, vlen, block ? MSG_WAITFORONE : MSG_DONTWAIT);
     const tRecv = nowNs();
     // TX stamps are drained only while some are due (one recvmmsg per batch saved otherwise)
     if (this.kernelTs && this.txSeen !== this.txKey >>> 0) this.drainErrQueue();
@@ -769,9 +773,12 @@ export class Engine {
       now = nowNs();
       let timeoutNs = Math.min(waitNs, exitAt - now, deadlineAt - now);
       if (timeoutNs < 0) timeoutNs = 0;
-      if (this.intervalNs === 0 && this.inFlight() > 0 && timeoutNs > 0 && exitAt === Infinity) {
-        // flood: block in recvmmsg (at most SO_RCVTIMEO = 10 ms), no poll
-        this.receive(true);
+      const inflight = this.inFlight();
+      if (this.intervalNs === 0 && inflight > 0 && exitAt === Infinity) {
+        // flood: straight into recvmmsg, never poll first (a poll per echo was a third syscall):
+        // block (at most SO_RCVTIMEO = 10 ms) when the window is full or nothing is due, else
+        // take what is queued and go back to sending. Stop/status are read each turn.
+        this.receive(timeoutNs > 0 || inflight >= cfg.preload);
       } else {
         pdv.setInt16(POLLFD.revents, 0, true);
         pdv.setInt16(POLLFD.size + POLLFD.revents, 0, true);
