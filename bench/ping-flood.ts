@@ -180,23 +180,28 @@ function print(rows: Row[], notes: string[]): void {
 
 async function longRun(ns: string, dst: string): Promise<void> {
   const N = 1_000_000;
-  const rss = () => (process.memoryUsage().rss / 1048576).toFixed(1);
+  const mib = (b: number) => (b / 1048576).toFixed(1);
   const s = startPing({ destination: dst, netns: ns, count: N, flood: true, preload: BATCH, events: false, floodTicks: true });
   let sent = 0;
-  const marks: string[] = [];
-  let mid = false;
+  let next = 0;
+  // resident memory at the first tick and every 100,000 echoes (the worker shares the process)
+  const marks: { sent: number; rss: number }[] = [];
   s.on('tick', (t) => {
     sent += t.sent;
-    if (!marks.length) marks.push(`start (${sent} sent): RSS ${rss()} MiB`);
-    if (!mid && sent >= N / 2) {
-      mid = true;
-      marks.push(`middle (${sent} sent): RSS ${rss()} MiB`);
+    if (sent >= next) {
+      marks.push({ sent, rss: process.memoryUsage().rss });
+      next = marks.length === 1 ? N / 10 : next + N / 10;
     }
   });
   const r = await s.done;
-  marks.push(`end (${r.stats.transmitted} sent, ${r.stats.received} received): RSS ${rss()} MiB`);
-  console.log(`\n--long: ${N} echoes through vping (preload ${BATCH})`);
-  for (const m of marks) console.log('  ' + m);
+  const after = process.memoryUsage().rss;
+  console.log(`\n--long: ${N} echoes through vping -f -l ${BATCH} (flood defaults), ${r.stats.received} received`);
+  console.log('  RSS MiB by echoes sent: ' + marks.map((m) => `${m.sent}: ${mib(m.rss)}`).join(', '));
+  // while running: from the 100,000 mark to the last tick (the worker's memory is counted)
+  const later = marks.slice(1);
+  const lo = Math.min(...later.map((m) => m.rss));
+  const hi = Math.max(...later.map((m) => m.rss));
+  console.log(`  running, from 100,000 on: min ${mib(lo)}, max ${mib(hi)} MiB (spread ${mib(hi - lo)} MiB); first tick ${mib(marks[0].rss)} MiB; after the worker ended ${mib(after)} MiB`);
 }
 
 async function main(): Promise<void> {
