@@ -35,6 +35,14 @@ export type FrameHandler = (
   buf: Buffer, off: number, caplen: number, len: number, sec: number, nsec: number, pkttype: number, vlanTci: number, vlanTpid: number,
 ) => void;
 
+/**
+ * Walks one whole block the kernel has handed over: `words` and `bytes` are the whole ring
+ * (tpacket headers are 16-byte aligned, so their fields are whole words); the block is
+ * [blk, end); the first `skip` frames were already delivered by drain(). Must read nothing
+ * outside the block. Returns the frames it walked.
+ */
+export type BlockWalker = (words: Uint32Array, bytes: Buffer, blk: number, end: number, skip: number) => number;
+
 export interface RingStats {
   /** Packets that passed the filter (tcpdump's "received by filter"); includes drops. */
   packets: number;
@@ -59,6 +67,7 @@ export class PacketRing implements Disposable {
   #mapLen: number;
   #buf: Buffer;
   #dv: DataView;
+  #words: Uint32Array;
   #cursor = 0;
   #packets = 0;
   #drops = 0;
@@ -76,6 +85,7 @@ export class PacketRing implements Disposable {
     this.#mapLen = blockSize * blockCount;
     this.#buf = Buffer.from(view(addr, this.#mapLen));
     this.#dv = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    this.#words = new Uint32Array(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength >>> 2);
   }
 
   /**
@@ -179,6 +189,26 @@ export class PacketRing implements Disposable {
     return n;
   }
   #partial = 0;
+
+  /**
+   * Hand every block the kernel has handed over to `walk`, whole and in order, and give
+   * each back after its walk. The views of the ring are made once, at open: nothing is
+   * allocated per block or per frame. Returns the frames walked.
+   */
+  drainBlocks(walk: BlockWalker): number {
+    const words = this.#words;
+    const bs = this.blockSize;
+    let n = 0;
+    for (;;) {
+      const blk = this.#cursor * bs;
+      if ((words[(blk + BLOCK.STATUS) >>> 2] & TP_STATUS.USER) === 0) break;
+      n += walk(words, this.#buf, blk, blk + bs, this.#partial);
+      this.#partial = 0;
+      words[(blk + BLOCK.STATUS) >>> 2] = TP_STATUS.KERNEL;
+      this.#cursor = (this.#cursor + 1) % this.blockCount;
+    }
+    return n;
+  }
 
   /** Cumulative kernel counts (PACKET_STATISTICS resets on each read; this adds them up). */
   stats(): RingStats {

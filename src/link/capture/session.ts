@@ -7,7 +7,8 @@ import { VpingError } from '../../sys/errors.js';
 import { watchFd } from '../../sys/watch.js';
 import { compileFilter, PCAP_MAX_SNAPLEN } from '../../sys/pcap.js';
 import type { Direction } from '../decode/printer.js';
-import type { IfStats, PacketSink } from '../pcap/writer.js';
+import { PcapngWriter, type IfStats, type PacketSink } from '../pcap/writer.js';
+import { EpbWalker } from './epb.js';
 import { PacketRing, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
 import { ENETDOWN, ENODEV, ENXIO, PACKET_TYPE } from './tpacket.js';
 
@@ -77,6 +78,8 @@ interface Port {
   gone: boolean;
   watch: { stop(): void } | null;
   handler: FrameHandler;
+  /** The pcapng hot path (only writing, no -c): whole blocks straight into the writer. */
+  fast: EpbWalker | null;
 }
 
 export class CaptureSession {
@@ -94,7 +97,8 @@ export class CaptureSession {
   private constructor(rings: { ring: PacketRing; label: string }[], opts: CaptureOptions) {
     this.#opts = { ...opts };
     this.#left = opts.count && opts.count > 0 ? opts.count : Infinity;
-    this.#ports = rings.map((r, i) => ({ ...r, captured: 0, gone: false, watch: null, handler: this.#makeHandler(i) }));
+    this.#ports = rings.map((r, i) => ({ ...r, captured: 0, gone: false, watch: null, handler: this.#makeHandler(i), fast: null }));
+    this.#plan();
     const now = Date.now();
     this.startedNs.sec = Math.floor(now / 1000);
     this.startedNs.nsec = (now % 1000) * 1e6;
@@ -130,7 +134,32 @@ export class CaptureSession {
 
   /** Where frames go from now on (the CLI opens its file only after every ring opened). */
   setSink(sink: PacketSink | null): void {
+    this.#takeFast();
     this.#opts.sink = sink;
+    this.#plan();
+  }
+
+  /**
+   * Pick each port's path: when frames are only written to a pcapng file, with no count
+   * to stop at, whole blocks go to an EpbWalker; otherwise frame by frame through the
+   * handler (printing, -c, pcap).
+   */
+  #plan(): void {
+    const sink = this.#opts.sink;
+    const fast = sink instanceof PcapngWriter && !this.#opts.onFrame && this.#left === Infinity;
+    const dir = this.#opts.direction ?? 'inout';
+    this.#ports.forEach((p, i) => {
+      p.fast = fast ? new EpbWalker(sink, { ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler }) : null;
+    });
+  }
+  /** Move the fast walkers' counts into the ports (before a walker is dropped or read). */
+  #takeFast(): void {
+    for (const p of this.#ports) {
+      if (p.fast) {
+        p.captured += p.fast.captured;
+        p.fast.captured = 0;
+      }
+    }
   }
 
   get labels(): string[] {
@@ -170,7 +199,7 @@ export class CaptureSession {
     let n = 0;
     for (const p of this.#ports) {
       if (p.gone || p.ring.closed) continue;
-      n += p.ring.drain(p.handler, this.#left === Infinity ? Infinity : this.#left);
+      n += p.fast ? p.ring.drainBlocks(p.fast.walk) : p.ring.drain(p.handler, this.#left === Infinity ? Infinity : this.#left);
       if (this.#left <= 0) break;
     }
     if (this.#pending.length) {
@@ -189,7 +218,8 @@ export class CaptureSession {
       if (p.gone || p.ring.closed) continue;
       const err = p.ring.pendingError();
       if (err === ENETDOWN || err === ENODEV || err === ENXIO) {
-        p.ring.drain(p.handler, this.#left);
+        if (p.fast) p.ring.drainBlocks(p.fast.walk);
+        else p.ring.drain(p.handler, this.#left);
         p.gone = true;
         p.watch?.stop();
         p.watch = null;
@@ -253,6 +283,7 @@ export class CaptureSession {
 
   /** Per-interface counts, as tcpdump's exit lines. */
   summary(): InterfaceSummary[] {
+    this.#takeFast();
     return this.#ports.map((p) => {
       const s = p.ring.stats();
       return { label: p.label, captured: p.captured, received: s.packets, dropped: s.drops, gone: p.gone };

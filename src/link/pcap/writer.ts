@@ -189,6 +189,33 @@ export class PcapngWriter extends FileWriter {
     for (const i of ifaces) this.#idb(i);
     this.flush();
   }
+  // Raw access for the capture hot path (src/link/capture/epb.ts), which lays whole EPBs
+  // down itself: every pcapng block is a multiple of 4 bytes, so the free space always
+  // starts on a word.
+  /** The buffer as 32-bit words (a new view after reserve() grew the buffer). */
+  get words(): Uint32Array {
+    if (this.#words.buffer !== this.buf.buffer) this.#words = new Uint32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 2);
+    return this.#words;
+  }
+  /** The buffer as bytes. */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+  /** Where the next block goes (a multiple of 4). */
+  get offset(): number {
+    return this.off;
+  }
+  /** Make room for n bytes at offset (flushing, or growing for a larger record). */
+  reserve(n: number): void {
+    this.room(n);
+  }
+  /** The caller wrote `records` whole blocks, ending at byte `end`. */
+  commit(end: number, records: number): void {
+    this.off = end;
+    this.records += records;
+  }
+  #words = new Uint32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 2);
+
   /** Where close() reads the per-interface counts for the ISBs. */
   statsFrom(fn: () => IfStats[]): void {
     this.#stats = fn;
