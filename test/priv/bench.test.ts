@@ -48,7 +48,9 @@ describePriv('vping bench on a real lab', () => {
     for (const r of run.rows) {
       expect(r.sent).toBe(300);
       expect(r.received).toBe(300); // a veth inside one host loses nothing at this pace
-      expect(r.rttNs.length + (r.untimed ?? 0)).toBe(300);
+      // every reply timed on the kernel clock (the engine's flood default stamps 1 in 64)
+      expect(r.untimed ?? 0).toBe(0);
+      expect(r.rttNs.length).toBe(300);
       const s = summarizeRow(r);
       expect(s.rtt!.minNs).toBeGreaterThan(0);
       expect(s.rtt!.p50Ns).toBeLessThanOrEqual(s.rtt!.p99Ns);

@@ -108,6 +108,14 @@ describe('bench table', () => {
     expect(lines[3]).toMatch(/hrtime +2 +2\+1 +0% +2 +1\.000 /);
   });
 
+  it('marks rows whose RTT figures cover only part of the replies, and says how many', () => {
+    const part = row({ rttNs: f64([1000, 2000]), sent: 5, received: 5, untimed: 3 });
+    const lines = formatBenchTable([summarizeRow(part)]).trimEnd().split('\n');
+    expect(lines[2]).toMatch(/ 5 +5\* +0% /);
+    expect(lines[3]).toBe("* RTT figures from the replies timed on the row's clock only (no kernel TX stamp, or under 16 bytes of payload): 1 ns1-ns2 56 flood: 2 of 5");
+    expect(formatBenchTable([summarizeRow(row({ rttNs: f64([1000]) }))])).not.toContain('*');
+  });
+
   it('adds a total block after a rule for several pairs', () => {
     const p1 = row({ pair: 1, rttNs: f64([1000, 2000]), durationNs: 1e9 });
     const p2 = row({ pair: 2, rttNs: f64([3000, 4000]), durationNs: 1e9 });

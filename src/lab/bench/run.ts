@@ -133,6 +133,9 @@ function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, c
     timeout: o.timeoutS ?? 2,
     clock: o.clock,
     quiet: true,
+    // Every probe TX-stamped: a kernel RTT for every echo, not the flood default's 1 in 64
+    // (which keeps \`vping ping -f\` fast but would leave the bench's percentiles to a sample).
+    ...(o.clock === 'kernel' ? { txStampEvery: 1 } : { kernelTimestamps: false }),
   };
 }
 

@@ -164,11 +164,12 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
       ? [t.minNs, t.p50Ns, t.p90Ns, t.p99Ns, t.p999Ns, t.maxNs, t.iputils.mdevUs * 1000].map(formatUs)
       : ['-', '-', '-', '-', '-', '-', '-'];
     const dup = r.duplicates ? `+${r.duplicates}` : '';
+    const star = r.untimed ? '*' : '';
     return [
       ...keyCells(r),
       ...(mixed ? [r.clock] : []),
       String(r.sent),
-      `${r.received}${dup}`,
+      `${r.received}${dup}${star}`,
       formatLoss(r.lossPercent),
       formatRate(r.echoPerSec),
       ...rtt,
@@ -187,7 +188,16 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
     const n = Math.max(...opts.totals.map((t) => t.pairs));
     lines.push(`pair "all": ${n} pairs at once; counts added, echo/s over the time they covered together, RTT figures over all their samples`);
   }
+  lines.push(...untimedNote(all));
   return lines.join('\n') + '\n';
+}
+
+/** Rows whose RTT figures cover only part of their replies say so. */
+function untimedNote(rows: readonly RowSummary[]): string[] {
+  const marked = rows.filter((r) => r.untimed > 0);
+  if (!marked.length) return [];
+  const parts = marked.map((r) => `${r.pair} ${r.dir} ${r.size} ${r.mode}: ${r.received + r.duplicates - r.untimed} of ${r.received + r.duplicates}`);
+  return [`* RTT figures from the replies timed on the row's clock only (no kernel TX stamp, or under 16 bytes of payload): ${parts.join('; ')}`];
 }
 
 /**
@@ -233,7 +243,7 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
     return [
       ...keyCells(r),
       String(r.sent),
-      `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}`,
+      `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}${r.untimed ? '*' : ''}`,
       formatLoss(r.lossPercent),
       formatRate(r.echoPerSec),
       ...vRtt,
@@ -256,5 +266,6 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
     'ratios are vping ÷ ping: echo/s above 1 and RTT below 1 favour vping',
   ];
   if (opts.totals?.some((t) => t.peer?.pooled)) lines.push(`pair "all": ping's avg and mdev pooled from its per-pair figures`);
+  lines.push(...untimedNote(all));
   return lines.join('\n') + '\n';
 }
