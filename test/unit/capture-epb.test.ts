@@ -115,6 +115,24 @@ describe('EpbWalker (pcapng hot path)', () => {
     expect(readFileSync(join(dir, 'f.pcapng')).length).toBe(w.bytesWritten);
   });
 
+  it('writes a frame larger than the writer buffer (it grows) between small ones', () => {
+    const big = 300_000;
+    const frames: Frame[] = [
+      { sec: 1, nsec: 1, caplen: 60, len: 60, pkttype: 0, mac: 82, seed: 1 },
+      { sec: 1, nsec: 2, caplen: big, len: big, pkttype: 4, mac: 82, seed: 2 },
+      { sec: 1, nsec: 3, caplen: 61, len: 61, pkttype: 0, mac: 82, seed: 3 },
+    ];
+    const ringLen = 512 << 10;
+    const { ring, words } = ringOf(frames, ringLen);
+    const want = expected(join(dir, 'g-want.pcapng'), frames, ring, true, true);
+    const w = new PcapngWriter(join(dir, 'g-got.pcapng'), [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+    const walker = new EpbWalker(w, { ifId: 1, keepIn: true, keepOut: true, slow: () => {} });
+    expect(walker.walk(words, ring, 0, ringLen, 0)).toBe(3);
+    w.close();
+    expect(walker.captured).toBe(3);
+    expect(readFileSync(join(dir, 'g-got.pcapng')).equals(want)).toBe(true);
+  });
+
   it('equals the generic path for any frames, alignments, directions, VLAN frames and a skip', () => {
     let k = 0;
     fc.assert(

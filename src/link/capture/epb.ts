@@ -52,39 +52,54 @@ export class EpbWalker {
   /** Frames written by this walker (the slow path counts its own). */
   captured = 0;
   readonly walk: BlockWalker;
-  #sec = -1;
-  #hi = 0;
-  #lo = 0;
+  /** sec·10⁹ split, cached for the last second seen: [sec (-1: none), hi, lo]. A typed
+   * array, not fields: lo passes 2³¹ (no small integer), and a field changing its
+   * representation would change the object's map under the optimized loop. */
+  readonly #tsCache = Float64Array.of(-1, 0, 0);
   readonly #ts = new Uint32Array(2);
+  // where #run stopped: frame index and offset, and the bytes it needed when out of room
+  #at = 0;
+  #pos = 0;
+  #need = 0;
 
   constructor(readonly writer: PcapngWriter, readonly opts: EpbWalkerOptions) {
     this.walk = (words, bytes, blk, end, skip) => {
-      // Room for the whole block up front (an EPB is never longer than its slot in the
-      // ring), so that the flush inside the loop is only for hostile headers.
-      if (writer.offset + (end - blk) > writer.words.length << 2) writer.reserve(end - blk);
-      return this.#block(words, bytes, blk, end, skip);
+      let i = 0;
+      let p = blk + words[(blk + BLOCK.FIRST_PKT) >>> 2];
+      // #run stops when the writer's buffer is full; the flush happens here, outside the
+      // loop, so that the loop holds no call it rarely makes
+      while (this.#run(words, bytes, blk, end, skip, i, p)) {
+        writer.reserve(this.#need);
+        i = this.#at | 0; // small integers, whatever representation the optimizer stored
+        p = this.#pos | 0;
+      }
+      return this.#at > skip ? this.#at - skip : 0;
     };
-    // One walk of an empty block: V8 optimizes #block while its first real block is being
+    // One run over an empty block: V8 optimizes #run while its first real block is being
     // walked (on-stack replacement), before the code after the loop ever ran; without
     // type feedback there, that code would be thrown away and compiled again.
-    this.#block(EMPTY, Buffer.alloc(0), 0, BLOCK.SIZE, 0);
+    this.#run(EMPTY, Buffer.alloc(0), 0, BLOCK.SIZE, 0, 0, BLOCK.SIZE);
   }
 
-  #block(rw: Uint32Array, rb: Buffer, blk: number, end: number, skip: number): number {
+  /**
+   * Walk frames [i, num) of the block from offset p. Returns true when it stopped because
+   * the writer's buffer has no room for frame #at (which needs #need bytes).
+   */
+  #run(rw: Uint32Array, rb: Buffer, blk: number, end: number, skip: number, i: number, p: number): boolean {
     const w = this.writer;
     const { ifId, keepIn, keepOut, slow } = this.opts;
     const ringEnd = rb.length;
     let o32 = w.words;
     let oo = w.offset;
     let cap = o32.length << 2;
-    let sec0 = this.#sec;
-    let hi0 = this.#hi;
-    let lo0 = this.#lo;
+    const tsc = this.#tsCache;
+    let sec0 = tsc[0];
+    let hi0 = tsc[1];
+    let lo0 = tsc[2];
     let recs = 0; // records written since the last commit
     let taken = 0; // records committed before
+    let need = 0;
     const num = rw[(blk + BLOCK.NUM_PKTS) >>> 2];
-    let p = blk + rw[(blk + BLOCK.FIRST_PKT) >>> 2];
-    let i = 0;
     for (; i < num; i++) {
       if ((p & 3) !== 0 || p + HDR_MIN > end) break; // a lying header: never read outside the block
       const q = p >>> 2;
@@ -103,10 +118,16 @@ export class EpbWalker {
             const vlan = rw[(p + TP3.VLAN_TCI) >>> 2] & 0xffff;
             const tpid = status & TP_STATUS.VLAN_TPID_VALID ? rw[(p + TP3.VLAN_TPID) >>> 2] & 0xffff : 0x8100;
             slow(rb, s, caplen, rw[q + W_LEN], rw[q + W_SEC], rw[q + W_NSEC], pkttype, vlan, tpid);
-            o32 = w.words;
+            o32 = w.words; // the slow path may have flushed or grown the buffer
             oo = w.offset;
             cap = o32.length << 2;
           } else {
+            const words = (caplen + 3) >>> 2;
+            const total = EPB_FIXED + (words << 2);
+            if (oo + total > cap) {
+              need = total;
+              break;
+            }
             const sec = rw[q + W_SEC];
             if (sec !== sec0) {
               nsHalves(sec, 0, this.#ts);
@@ -116,22 +137,11 @@ export class EpbWalker {
             }
             // lo may pass 2³²: the Uint32Array store keeps it modulo 2³², and hi takes the carry
             const lo = lo0 + rw[q + W_NSEC];
-            const words = (caplen + 3) >>> 2;
-            const total = EPB_FIXED + (words << 2);
-            if (oo + total > cap) {
-              w.commit(oo, recs);
-              taken += recs;
-              recs = 0;
-              w.reserve(total);
-              o32 = w.words;
-              oo = w.offset;
-              cap = o32.length << 2;
-            }
             const o = oo >>> 2;
             o32[o] = BT.EPB;
             o32[o + 1] = total;
             o32[o + 2] = ifId;
-            o32[o + 3] = lo >= TWO32 ? hi0 + 1 : hi0;
+            o32[o + 3] = hi0 + (lo >= TWO32 ? 1 : 0);
             o32[o + 4] = lo;
             o32[o + 5] = caplen;
             o32[o + 6] = rw[q + W_LEN];
@@ -175,9 +185,12 @@ export class EpbWalker {
     }
     w.commit(oo, recs);
     this.captured += taken + recs;
-    this.#sec = sec0;
-    this.#hi = hi0;
-    this.#lo = lo0;
-    return i - skip > 0 ? i - skip : 0;
+    tsc[0] = sec0;
+    tsc[1] = hi0;
+    tsc[2] = lo0;
+    this.#at = i;
+    this.#pos = p;
+    this.#need = need;
+    return need !== 0;
   }
 }

@@ -30,7 +30,10 @@ export class WriteError extends VpingError {
   }
 }
 
-const BUF_SIZE = 4 << 20;
+// 256 KiB: measured on ext4 here, writing a new file from a 256 KiB buffer cost the kernel
+// less than from 1 or 4 MiB (the buffer stays in the L2 cache while the kernel copies it
+// to the page cache), and much less than from 4–16 KiB (a syscall per few packets).
+const BUF_SIZE = 256 << 10;
 
 /** Copy without making a view object per packet when the source is a Buffer (the ring is). */
 function copyInto(src: Uint8Array, off: number, len: number, dst: Buffer, at: number): void {
