@@ -99,6 +99,8 @@ export interface TraceChart {
   x: number[];
   /** Per leg (SEGMENTS order), the median of each slice, µs. */
   legsUs: number[][];
+  /** Top of the chart's axis, µs: the p99 of the stacked totals plus room, so one stalled echo does not flatten the rest (the table has the max). */
+  yMaxUs: number;
   /** Per leg: p50, p90, p99, max, µs. */
   stats: { leg: string; from: string; to: string; p50Us: number; p90Us: number; p99Us: number; maxUs: number }[];
 }
@@ -312,11 +314,13 @@ export function buildReportData(run: BenchRun, opts: ReportOptions = {}): Report
       x.push((i0 + i1 + 1) / 2);
       SEGMENTS.forEach((s, k) => legsUs[k].push(us(percentileOfSorted(t[s.name].slice(i0, i1).sort(), 0.5)!)));
     }
+    const totals = Float64Array.from(x.map((_, i) => legsUs.reduce((a, leg) => a + leg[i], 0))).sort();
     traces.push({
       label: rowTitle(r, pairs),
       n,
       x,
       legsUs,
+      yMaxUs: Math.max(1, Math.ceil((percentileOfSorted(totals, 0.99) ?? 1) * 1.15)),
       stats: SEGMENTS.map((s) => {
         const sorted = sortedCopy(t[s.name]);
         const q = (p: number): number => us(percentileOfSorted(sorted, p)!);
@@ -528,7 +532,7 @@ const PAGE_JS = String.raw`
     var order = [4, 3, 2, 1, 0];
     var d = [t.x].concat(order.map(function (k) { return cum[k]; }));
     attach(el, {
-      scales: { x: { time: false }, y: { range: function (u, lo, hi) { return [0, hi > 0 ? hi * 1.05 : 1]; } } },
+      scales: { x: { time: false }, y: { range: function () { return [0, t.yMaxUs]; } } },
       axes: [{ label: 'echo number' }, { label: 'cumulative time (µs)', size: 60 }],
       series: [{ label: 'echo', value: function (u, x) { return x == null ? '-' : '#' + Math.round(x); } }].concat(order.map(function (k) {
         return { label: legs[k], stroke: colors[k], fill: colors[k] + 'cc', width: 1, value: function (u, y, si, i) { return i == null ? '-' : fmtUs(t.legsUs[k][i]); } };
@@ -671,7 +675,7 @@ ${histFigures || '<div id="chart-hist-none" class="chart placeholder" data-chart
 
 <section id="trace">
 <h2>Where the time goes (trace)</h2>
-<p class="note">Send path (user → tap1), crossing (tap1 → tap2), turnaround in the peer's stack (tap2 in → out), crossing back (tap2 → tap1), receive path (tap1 → user).</p>
+<p class="note">Send path (user → tap1), crossing (tap1 → tap2), turnaround in the peer's stack (tap2 in → out), crossing back (tap2 → tap1), receive path (tap1 → user). The time axis stops a little above the p99 echo so that one stalled echo does not flatten the others; the table has every leg's max.</p>
 <div class="grid">
 ${traceBody}
 </div>
