@@ -24,7 +24,7 @@ program
   .showHelpAfterError()
   .exitOverride();
 
-registerCommands(program);
+await registerCommands(program);
 
 try {
   await program.parseAsync(process.argv);

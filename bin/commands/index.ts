@@ -1,22 +1,40 @@
-// Each command group lives in its own file and registers itself here.
+// Each command group lives in its own file and registers itself here. Only the module of
+// the command being run is loaded (each pulls in its own layers: the ICMP engine, capture,
+// libpcap, the report's chart library), so a command starts without paying for the others;
+// help, and anything unrecognised, loads them all so commander can list or reject it.
 import type { Command } from 'commander';
-import { register as registerNetns } from './netns.js';
-import { register as registerLink } from './link.js';
-import { register as registerLab } from './lab.js';
-import { register as registerPing } from './ping.js';
-import { register as registerDemo } from './demo.js';
-import { register as registerCapture } from './capture.js';
-import { register as registerBench } from './bench.js';
-import { register as registerTrace } from './trace.js';
 
-export function registerCommands(_program: Command): void {
-  registerNetns(_program);
-  registerLink(_program);
-  registerLab(_program);
-  registerPing(_program);
-  registerDemo(_program);
-  registerCapture(_program);
-  registerBench(_program);
-  registerTrace(_program);
-  // filled as the command groups land: netns, link, addr, lab, ping, capture, trace, bench
+type Register = (program: Command) => void;
+const load = (m: Promise<{ register: Register }>) => m.then((x) => x.register);
+
+const modules: Record<string, () => Promise<Register>> = {
+  netns: () => load(import('./netns.js')),
+  link: () => load(import('./link.js')),
+  lab: () => load(import('./lab.js')),
+  ping: () => load(import('./ping.js')),
+  demo: () => load(import('./demo.js')),
+  capture: () => load(import('./capture.js')),
+  bench: () => load(import('./bench.js')),
+  trace: () => load(import('./trace.js')),
+};
+// Command names (and aliases) to the module that registers them.
+const owner: Record<string, string> = { a: 'link', addr: 'link', address: 'link' };
+
+/** The command word in argv: the first word after the global options (-n NS, -j). */
+export function commandWord(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const w = argv[i];
+    if (w === '-n' || w === '--netns') i++;
+    else if (w.startsWith('-')) continue;
+    else return w;
+  }
+  return undefined;
+}
+
+export async function registerCommands(program: Command, argv: string[] = process.argv): Promise<void> {
+  const word = commandWord(argv);
+  const name = word === undefined ? undefined : (owner[word] ?? word);
+  const wanted = name !== undefined && name in modules && !argv.includes('--help') && !argv.includes('-h') ? [name] : Object.keys(modules);
+  const registers = await Promise.all(wanted.map((m) => modules[m]()));
+  for (const r of registers) r(program);
 }
