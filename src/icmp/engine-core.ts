@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { SysError, UsageError, VpingError } from '../sys/errors.js';
 import {
   EAGAIN, EINTR, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
-  SOL_SOCKET, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, bind, close,
+  SOL_SOCKET, SO_ATTACH_FILTER, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, bind, close,
   connect, getsockname, pinned, pollSoft, readSoft, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
 } from '../sys/libc.js';
 import { withNetns } from '../ns/netns.js';
@@ -18,8 +18,10 @@ import {
   CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, PAYLOAD, POLLFD, SCM_TIMESTAMPING,
   SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, cmsgAlign,
 } from './layout.js';
-import { Histogram, IputilsSums, iputilsFigures, lossPercent, pingTimeMs, type Clock, type Stats } from './stats.js';
-import type { FloodTick, PingEvent, ReadyInfo } from './events.js';
+import {
+  Histogram, IputilsSums, histParts, iputilsFigures, lossPercent, pingTimeMs, sumsParts, type Clock, type FlowParts, type Stats,
+} from './stats.js';
+import type { FloodTick, PingEvent, ReadyInfo, WorkerMessage } from './events.js';
 import { IcmpParseError } from './errors.js';
 
 /** Everything the loop needs, already checked and resolved (structured-clone friendly). */
@@ -51,14 +53,26 @@ export interface EngineConfig {
   kernelTimestamps: boolean;
   /** TX-stamp one probe in N (1: all). Each TX stamp costs an skb on the error queue. */
   txStampEvery: number;
+  /**
+   * Attach a classic BPF filter that drops echo replies whose id is not ours (errors pass):
+   * every raw ICMP socket of the namespace gets a copy of every reply, so with several flows
+   * each socket would otherwise be woken by the others' replies. iputils installs the same.
+   */
+  idFilter?: boolean;
 }
 
 export interface EngineSink {
   ready(info: ReadyInfo): void;
   events(evs: PingEvent[]): void;
   tick(t: FloodTick): void;
-  status(st: Stats): void;
+  status(st: Stats, parts: FlowParts): void;
 }
+
+/** What a worker posts: events.ts's protocol, with each flow's mergeable parts beside its statistics. */
+export type EngineMessage =
+  | Exclude<WorkerMessage, { t: 'status' } | { t: 'done' }>
+  | { t: 'status'; stats: Stats; parts: FlowParts }
+  | { t: 'done'; stats: Stats; parts: FlowParts };
 
 /** Control words shared with the main thread (Int32Array over a SharedArrayBuffer). */
 export const CTL = { STOP: 0, STATUS: 1, SIZE: 2 } as const;
@@ -195,6 +209,7 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       }
       const f = fam.filter();
       setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP_FILTER)');
+      if (cfg.idFilter) attachIdFilter(fd, cfg.family, cfg.id);
       if (fam.af === 10) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
       const buf = Math.max(65536, (cfg.datalen + 128) * Math.max(cfg.preload, 64));
       try {
@@ -232,6 +247,64 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       throw e;
     }
   });
+}
+
+// struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; } (linux/filter.h), 8 bytes
+const BPF = {
+  /** BPF_LDX|BPF_B|BPF_MSH: X = 4*([k]&0xf) */
+  LDX_MSH: 0xb1,
+  /** BPF_LD|BPF_B|BPF_ABS / BPF_LD|BPF_H|BPF_ABS */
+  LDB_ABS: 0x30, LDH_ABS: 0x28,
+  /** BPF_LD|BPF_B|BPF_IND / BPF_LD|BPF_H|BPF_IND */
+  LDB_IND: 0x50, LDH_IND: 0x48,
+  /** BPF_JMP|BPF_JEQ|BPF_K */
+  JEQ: 0x15,
+  /** BPF_RET|BPF_K */
+  RET: 0x06,
+} as const;
+
+/**
+ * The id filter as iputils' install_filter(): accept anything but an echo reply, and an echo
+ * reply only with our id. A raw IPv4 socket sees the IP header first (its length from the
+ * IHL nibble); a raw ICMPv6 socket sees the ICMPv6 header. Returns the program's instructions.
+ */
+export function idFilterProgram(family: 4 | 6, id: number): [number, number, number, number][] {
+  if (family === 4) {
+    return [
+      [BPF.LDX_MSH, 0, 0, 0], // X = IP header length
+      [BPF.LDB_IND, 0, 0, 0], // A = icmp type
+      [BPF.JEQ, 0, 2, 0], // ICMP_ECHOREPLY? else accept
+      [BPF.LDH_IND, 0, 0, 4], // A = icmp id
+      [BPF.JEQ, 0, 1, id],
+      [BPF.RET, 0, 0, 0xffffffff],
+      [BPF.RET, 0, 0, 0],
+    ];
+  }
+  return [
+    [BPF.LDB_ABS, 0, 0, 0], // A = icmp6 type
+    [BPF.JEQ, 0, 2, 129], // ICMP6_ECHO_REPLY? else accept
+    [BPF.LDH_ABS, 0, 0, 4], // A = icmp6 id
+    [BPF.JEQ, 0, 1, id],
+    [BPF.RET, 0, 0, 0xffffffff],
+    [BPF.RET, 0, 0, 0],
+  ];
+}
+
+function attachIdFilter(fd: number, family: 4 | 6, id: number): void {
+  const prog = idFilterProgram(family, id);
+  const ins = pinned(prog.length * 8);
+  prog.forEach(([code, jt, jf, k], i) => {
+    ins.writeUInt16LE(code, i * 8);
+    ins[i * 8 + 2] = jt;
+    ins[i * 8 + 3] = jf;
+    ins.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  // struct sock_fprog { unsigned short len; /* 6 bytes padding */ struct sock_filter *filter; }
+  const fprog = Buffer.alloc(16);
+  fprog.writeUInt16LE(prog.length, 0);
+  fprog.writeBigUInt64LE(addressOf(ins), 8);
+  // the kernel copies the program during the call
+  setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 'setsockopt(SO_ATTACH_FILTER)');
 }
 
 /** The source address the kernel would pick (a connected UDP socket; no packet is sent). */
@@ -720,12 +793,44 @@ export class Engine {
       pipe: this.pipesize,
       timing: this.cfg.datalen >= PAYLOAD.timingMin,
       primaryClock: this.primary,
-      iputils: iputilsFigures(this.sums, this.nreceived, this.nrepeats, this.ntransmitted, elapsed, showIpg),
+      iputils: iputilsFigures(this.sums, this.nreceived, this.nrepeats, this.ntransmitted, elapsed, showIpg, this.sampled()),
       rtt: {
         kernel: this.kernelTs ? this.kHist.summary('kernel', this.cfg.histogram) : null,
         hrtime: this.hrHist.summary('hrtime', this.cfg.histogram),
       },
       kernelTxMissing: this.kernelTxMissing,
+    };
+  }
+
+  /** ping's figures come from a sample: the kernel clock with TX stamps on 1 probe in N. */
+  sampled(): boolean {
+    return this.primary === 'kernel' && this.every > 1;
+  }
+
+  /** This flow's mergeable state (stats.ts mergeFlows), send instants moved onto CLOCK_MONOTONIC. */
+  parts(): FlowParts {
+    // performance.now() counts from this thread's own origin; process.hrtime is one clock for
+    // every thread, so flows on different workers can be put on one time line
+    const off = process.hrtime.bigint() - BigInt(nowNs());
+    const sent = this.ntransmitted > 0 && this.startNs > 0;
+    return {
+      transmitted: this.ntransmitted,
+      received: this.nreceived,
+      duplicates: this.nrepeats,
+      corrupted: this.nchecksum,
+      errors: this.nerrors,
+      kernelTxMissing: this.kernelTxMissing,
+      pipe: this.pipesize,
+      firstSendNs: sent ? BigInt(this.startNs) + off : null,
+      lastSendNs: sent ? BigInt(this.lastSendNs) + off : null,
+      timing: this.cfg.datalen >= PAYLOAD.timingMin,
+      primaryClock: this.primary,
+      showIpg: this.cfg.intervalMs === 0 || this.cfg.flood || this.cfg.adaptive,
+      histogram: this.cfg.histogram,
+      sampled: this.sampled(),
+      sums: sumsParts(this.sums),
+      kernel: this.kernelTs ? histParts(this.kHist) : null,
+      hrtime: histParts(this.hrHist),
     };
   }
 
@@ -744,7 +849,7 @@ export class Engine {
       if (cfg.deadlineMs && this.nerrors) break;
       if (Atomics.load(ctl, CTL.STATUS)) {
         Atomics.store(ctl, CTL.STATUS, 0);
-        sink.status(this.snapshot());
+        sink.status(this.snapshot(), this.parts());
       }
       let now = nowNs();
       if (now >= deadlineAt || now >= exitAt) break;

@@ -195,11 +195,19 @@ export function ipgUs(elapsedNs: number, tx: number): number {
   return Math.trunc((1e6 * sec + Math.trunc(nsec / 1000)) / (tx - 1));
 }
 
+/**
+ * finish()'s figures. `total` is received + duplicates, as iputils (every reply timed); when
+ * only a sample of the replies was timed (`sampled`: a flood's kernel clock TX-stamps 1 in N),
+ * the sums cover sums.n replies and are divided by that — dividing them by every reply gave an
+ * average below the minimum.
+ */
 export function iputilsFigures(
   sums: IputilsSums, received: number, duplicates: number, transmitted: number, elapsedNs: number, showIpg: boolean,
+  sampled = false,
 ): IputilsFigures | null {
   if (!received || sums.n === 0) return null;
-  const { avg, mdev } = iputilsAvgMdev(BigInt(sums.tsum), sums.tsum2(), BigInt(received + duplicates));
+  const total = sampled ? sums.n : received + duplicates;
+  const { avg, mdev } = iputilsAvgMdev(BigInt(sums.tsum), sums.tsum2(), BigInt(total));
   return {
     minUs: sums.tmin,
     avgUs: Number(avg),
@@ -207,5 +215,152 @@ export function iputilsFigures(
     mdevUs: Number(mdev),
     ewma8: sums.rtt,
     ipgUs: showIpg && transmitted > 1 ? ipgUs(elapsedNs, transmitted) : null,
+  };
+}
+
+// ─── Several flows, one record ──────────────────────────────────────────────────────────
+// With `threads` > 1 each worker runs its own flow (socket, id, tag, seq space). Each hands
+// back the raw material of its Stats — counters, iputils' sums, both histograms' buckets —
+// and mergeFlows() builds the one record a single engine would have built from the union of
+// the samples: counters, tsum, tsum2 and bucket counts add; min/max combine; avg/mdev and
+// percentiles are then computed from the merged sums and buckets exactly as for one flow.
+// Two figures depend on the order of samples across flows, which no flow sees; merged as:
+// - ipg: elapsed of the union (first send of any flow to last send of any flow) / (tx − 1),
+//   the aggregate gap between probes, as ping defines it for the probes it sent;
+// - ewma: the flows' EWMAs (×8) averaged with their sample counts as weights, truncated.
+// pipe is the largest of the flows' pipes (each flow's window is its own).
+
+/** IputilsSums as plain data (structured-clone friendly). */
+export interface SumsParts {
+  n: number;
+  tsum: number;
+  tsum2Hi: number;
+  tsum2Lo: number;
+  tmin: number;
+  tmax: number;
+  rtt: number;
+}
+
+/** A Histogram as plain data: its non-empty buckets as [bucket index, count]. */
+export interface HistParts {
+  count: number;
+  min: number;
+  max: number;
+  sum: number;
+  buckets: [number, number][];
+}
+
+/** One flow's mergeable state. Send instants are on CLOCK_MONOTONIC (process.hrtime), shared by every thread. */
+export interface FlowParts {
+  transmitted: number;
+  received: number;
+  duplicates: number;
+  corrupted: number;
+  errors: number;
+  kernelTxMissing: number;
+  pipe: number;
+  /** first and last send, monotonic ns; null when the flow sent nothing */
+  firstSendNs: bigint | null;
+  lastSendNs: bigint | null;
+  timing: boolean;
+  primaryClock: Clock;
+  /** ping would print ipg/ewma (interval 0, -f or -A) */
+  showIpg: boolean;
+  /** keep the histogram buckets in the summaries */
+  histogram: boolean;
+  /** only a sample of the replies fed `sums` (iputilsFigures' `sampled`) */
+  sampled: boolean;
+  sums: SumsParts;
+  kernel: HistParts | null;
+  hrtime: HistParts;
+}
+
+export function sumsParts(s: IputilsSums): SumsParts {
+  return { n: s.n, tsum: s.tsum, tsum2Hi: s.tsum2Hi, tsum2Lo: s.tsum2Lo, tmin: s.tmin, tmax: s.tmax, rtt: s.rtt };
+}
+
+export function histParts(h: Histogram): HistParts {
+  const buckets: [number, number][] = [];
+  const c = h.counts;
+  for (let i = 0; i < c.length; i++) if (c[i]) buckets.push([i, c[i]]);
+  return { count: h.count, min: h.min, max: h.max, sum: h.sum, buckets };
+}
+
+/** Sums over the union: n, tsum, tsum2 add (tsum2 kept exact in two words), min/max combine. */
+export function mergeSums(parts: SumsParts[]): IputilsSums {
+  const m = new IputilsSums();
+  let w = 0;
+  for (const p of parts) {
+    m.n += p.n;
+    m.tsum += p.tsum;
+    m.tsum2Hi += p.tsum2Hi;
+    m.tsum2Lo += p.tsum2Lo;
+    if (m.tsum2Lo >= 4503599627370496) {
+      m.tsum2Hi++;
+      m.tsum2Lo -= 4503599627370496;
+    }
+    if (p.tmin < m.tmin) m.tmin = p.tmin;
+    if (p.tmax > m.tmax) m.tmax = p.tmax;
+    w += p.n * p.rtt;
+  }
+  // ewma: no flow sees the others' order; the sample-weighted mean of the flows' EWMAs
+  m.rtt = m.n ? Math.trunc(w / m.n) : 0;
+  return m;
+}
+
+/** Bucket counts add, min/max combine: the histogram the union of samples fills. */
+export function mergeHists(parts: HistParts[]): Histogram {
+  const h = new Histogram();
+  for (const p of parts) {
+    for (const [i, n] of p.buckets) h.counts[i] += n;
+    h.count += p.count;
+    h.sum += p.sum;
+    if (p.count && p.min < h.min) h.min = p.min;
+    if (p.max > h.max) h.max = p.max;
+  }
+  return h;
+}
+
+/** The one Stats record of several flows (see the rules above). */
+export function mergeFlows(flows: FlowParts[]): Stats {
+  if (flows.length === 0) throw new RangeError('mergeFlows: no flows');
+  const add = (k: 'transmitted' | 'received' | 'duplicates' | 'corrupted' | 'errors' | 'kernelTxMissing') =>
+    flows.reduce((a, f) => a + f[k], 0);
+  const transmitted = add('transmitted');
+  const received = add('received');
+  const duplicates = add('duplicates');
+  let first: bigint | null = null;
+  let last: bigint | null = null;
+  for (const f of flows) {
+    if (f.firstSendNs !== null && (first === null || f.firstSendNs < first)) first = f.firstSendNs;
+    if (f.lastSendNs !== null && (last === null || f.lastSendNs > last)) last = f.lastSendNs;
+  }
+  const elapsed = first !== null && last !== null && last > first ? Number(last - first) : 0;
+  const f0 = flows[0];
+  // every flow runs the same options in the same namespace, so the same clock; if one did not,
+  // its sums would be on another clock and no honest merge exists
+  if (flows.some((f) => f.primaryClock !== f0.primaryClock)) throw new RangeError('mergeFlows: flows timed on different clocks');
+  const withHistogram = f0.histogram;
+  const kernels = flows.map((f) => f.kernel).filter((k): k is HistParts => k !== null);
+  return {
+    transmitted,
+    received,
+    duplicates,
+    corrupted: add('corrupted'),
+    errors: add('errors'),
+    lossPercent: lossPercent(transmitted, received),
+    elapsedNs: elapsed,
+    timeMs: pingTimeMs(elapsed),
+    pipe: flows.reduce((a, f) => Math.max(a, f.pipe), 0),
+    timing: f0.timing,
+    primaryClock: f0.primaryClock,
+    iputils: iputilsFigures(
+      mergeSums(flows.map((f) => f.sums)), received, duplicates, transmitted, elapsed, f0.showIpg, flows.some((f) => f.sampled),
+    ),
+    rtt: {
+      kernel: kernels.length ? mergeHists(kernels).summary('kernel', withHistogram) : null,
+      hrtime: mergeHists(flows.map((f) => f.hrtime)).summary('hrtime', withHistogram),
+    },
+    kernelTxMissing: add('kernelTxMissing'),
   };
 }

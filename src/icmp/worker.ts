@@ -2,8 +2,7 @@
 // runs the loop, and posts events, ticks and the final statistics to the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { isVpingError } from '../sys/errors.js';
-import { Engine, type EngineConfig, type EngineSink } from './engine-core.js';
-import type { WorkerMessage } from './events.js';
+import { Engine, type EngineConfig, type EngineMessage, type EngineSink } from './engine-core.js';
 
 interface Data {
   cfg: EngineConfig;
@@ -13,7 +12,7 @@ interface Data {
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
-const post = (m: WorkerMessage) => port.postMessage(m);
+const post = (m: EngineMessage) => port.postMessage(m);
 const { cfg, ctl, wakeFd } = workerData as Data;
 
 let engine: Engine | null = null;
@@ -23,11 +22,11 @@ try {
     ready: (info) => post({ t: 'ready', info }),
     events: (events) => post({ t: 'events', events }),
     tick: (tick) => post({ t: 'tick', tick }),
-    status: (stats) => post({ t: 'status', stats }),
+    status: (stats, parts) => post({ t: 'status', stats, parts }),
   };
   sink.ready(engine.readyInfo());
   const stats = engine.run(sink);
-  post({ t: 'done', stats });
+  post({ t: 'done', stats, parts: engine.parts() });
 } catch (e) {
   if (isVpingError(e)) post({ t: 'fatal', code: e.code, message: e.message });
   else throw e;
