@@ -8,7 +8,7 @@ import { startPing, type PingEvent, type PingOptions, type Stats } from '../../s
 import {
   clocksLine, errorLine, headerLine, noAnswerLine, patternLine, replyLine, statisticsBlock, statusLine, wrongDataText,
 } from '../../src/icmp/format.js';
-import { patternBytes } from '../../src/icmp/options.js';
+import { MAX_THREADS, patternBytes } from '../../src/icmp/options.js';
 import type { GlobalOptions } from '../vping.js';
 
 interface PingCliOptions {
@@ -31,6 +31,7 @@ interface PingCliOptions {
   verbose?: boolean;
   clock?: string;
   id?: string;
+  threads?: string;
 }
 
 /** strtol_or_err: the whole string a number, else ping's "invalid argument" line. */
@@ -50,6 +51,14 @@ function toOptions(dest: string, o: PingCliOptions, g: GlobalOptions): PingOptio
   if (clock !== 'kernel' && clock !== 'hrtime') throw new UsageError(`--clock: expected kernel or hrtime, not ${clock}`);
   const flood = o.flood ?? false;
   const quiet = o.quiet ?? false;
+  let threads: number | undefined;
+  if (o.threads !== undefined) {
+    const t = o.threads.trim();
+    threads = /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
+    if (!(threads >= 1 && threads <= MAX_THREADS)) throw new UsageError(`invalid --threads value: '${o.threads}': expected an integer 1..${MAX_THREADS}`);
+    // each flow numbers its own icmp_seq: interleaved reply lines would read as reordering
+    if (threads > 1 && !flood && !quiet) throw new UsageError(`--threads ${threads} needs -f or -q: each flow numbers its own icmp_seq, so per-reply lines would interleave and mislead`);
+  }
   return {
     destination: dest,
     netns: g.netns ?? null,
@@ -72,6 +81,7 @@ function toOptions(dest: string, o: PingCliOptions, g: GlobalOptions): PingOptio
     clock,
     events: !quiet && !flood,
     floodTicks: flood && !quiet,
+    threads,
   };
 }
 
@@ -165,6 +175,7 @@ export function register(program: Command): void {
     .option('-v, --verbose', 'also print both clocks (kernel and hrtime) after the statistics')
     .option('--clock <clock>', 'clock for time= and the statistics: kernel (default) or hrtime')
     .option('--id <id>', '16-bit echo identifier (default random)')
+    .option('--threads <n>', 'independent flows, one thread and socket each (ids id..id+n-1; -c split among them, -i/-l per flow); needs -f or -q (default 1)')
     .action(action(async (dest: string, o: PingCliOptions, cmd: Command) => {
       await runPing(dest, o, cmd.optsWithGlobals<GlobalOptions & PingCliOptions>());
     }));

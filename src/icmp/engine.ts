@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VpingError } from '../sys/errors.js';
 import { close, eventfd, writeSoft } from '../sys/libc.js';
-import { CTL, checkConfig, type EngineConfig } from './engine-core.js';
-import type { FloodTick, PingEvent, ReadyInfo, WorkerMessage } from './events.js';
-import type { Stats } from './stats.js';
+import { randomBytes } from 'node:crypto';
+import { CTL, checkConfig, type EngineConfig, type EngineMessage } from './engine-core.js';
+import type { FloodTick, PingEvent, ReadyInfo } from './events.js';
+import { MAX_THREADS } from './options.js';
+import { mergeFlows, type FlowParts, type Stats } from './stats.js';
 
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
@@ -39,6 +41,30 @@ export interface EngineHandle {
 }
 
 export function startEngine(cfg: EngineConfig, h: EngineHandlers): EngineHandle {
+  const w = startWorker(cfg, {
+    ready: h.ready, events: h.events, tick: h.tick, status: h.status ? (st) => h.status?.(st) : undefined,
+  });
+  return { done: w.done.then((r) => r.stats), stop: w.stop, requestStatus: w.requestStatus };
+}
+
+interface FlowResult {
+  stats: Stats;
+  parts: FlowParts;
+}
+interface WorkerHandlers {
+  ready?(info: ReadyInfo): void;
+  events?(evs: PingEvent[]): void;
+  tick?(t: FloodTick): void;
+  status?(st: Stats, parts: FlowParts): void;
+}
+interface WorkerHandle {
+  done: Promise<FlowResult>;
+  stop(): void;
+  requestStatus(): void;
+}
+
+/** One worker, one flow: its own control words and wake-up eventfd. */
+function startWorker(cfg: EngineConfig, h: WorkerHandlers): WorkerHandle {
   checkConfig(cfg);
   const path = workerPath();
   const sab = new SharedArrayBuffer(CTL.SIZE * 4);
@@ -58,16 +84,16 @@ export function startEngine(cfg: EngineConfig, h: EngineHandlers): EngineHandle 
     close(wakeFd);
     throw e;
   }
-  const done = new Promise<Stats>((resolve, reject) => {
-    let result: Stats | null = null;
+  const done = new Promise<FlowResult>((resolve, reject) => {
+    let result: FlowResult | null = null;
     let failure: Error | null = null;
-    worker.on('message', (m: WorkerMessage) => {
+    worker.on('message', (m: EngineMessage) => {
       switch (m.t) {
         case 'ready': h.ready?.(m.info); break;
         case 'events': h.events?.(m.events); break;
         case 'tick': h.tick?.(m.tick); break;
-        case 'status': h.status?.(m.stats); break;
-        case 'done': result = m.stats; break;
+        case 'status': h.status?.(m.stats, m.parts); break;
+        case 'done': result = { stats: m.stats, parts: m.parts }; break;
         case 'fatal': failure = new VpingError(m.code, m.message); break;
       }
     });
@@ -90,6 +116,90 @@ export function startEngine(cfg: EngineConfig, h: EngineHandlers): EngineHandle 
     requestStatus() {
       Atomics.store(ctl, CTL.STATUS, 1);
       wake();
+    },
+  };
+}
+
+/**
+ * Independent flows from one config: flow k gets its own 16-bit id (cfg.id + k, mod 65536:
+ * distinct, as there are at most 64 flows), its own random tag, an id filter on its socket (so no flow is woken by the
+ * others' replies), and its share of -c (the remainder to the first flows; never more flows
+ * than probes). Interval, preload, deadline and linger stay as they are, per flow.
+ */
+export function splitFlows(cfg: EngineConfig, n: number): EngineConfig[] {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new RangeError(`splitFlows: 1..${MAX_THREADS} flows, not ${n}`);
+  const k = cfg.count ? Math.min(n, cfg.count) : n;
+  const out: EngineConfig[] = [];
+  for (let i = 0; i < k; i++) {
+    const id = (cfg.id + i) & 0xffff;
+    const count = cfg.count ? Math.floor(cfg.count / k) + (i < cfg.count % k ? 1 : 0) : 0;
+    out.push({ ...cfg, id, tag: i === 0 ? cfg.tag : Array.from(randomBytes(8)), count, idFilter: k > 1 || cfg.idFilter });
+  }
+  return out;
+}
+
+/**
+ * Several flows, one worker each (each opens its own socket in the namespace on its own
+ * thread), merged into one Stats (stats.ts mergeFlows). `ready` is flow 0's; events and ticks
+ * pass through as each flow posts them; a status request is answered once every flow has
+ * answered (or ended). One flow failing stops the others; `done` rejects with its error.
+ */
+export function startFlows(cfgs: EngineConfig[], h: EngineHandlers): EngineHandle {
+  if (cfgs.length === 1) return startEngine(cfgs[0], h);
+  for (const c of cfgs) checkConfig(c);
+  const latest: (FlowParts | null)[] = cfgs.map(() => null);
+  let awaiting: Set<number> | null = null;
+  const ended = new Set<number>();
+  const answered = (i: number, parts: FlowParts) => {
+    latest[i] = parts;
+    if (!awaiting) return;
+    awaiting.delete(i);
+    if (awaiting.size === 0) {
+      awaiting = null;
+      h.status?.(mergeFlows(latest.filter((p): p is FlowParts => p !== null)));
+    }
+  };
+  const flows: WorkerHandle[] = [];
+  try {
+    cfgs.forEach((cfg, i) => {
+      flows.push(startWorker(cfg, {
+        ready: i === 0 ? h.ready : undefined,
+        events: h.events,
+        tick: h.tick,
+        status: (_st, parts) => answered(i, parts),
+      }));
+    });
+  } catch (e) {
+    for (const f of flows) f.stop();
+    throw e;
+  }
+  const stopAll = () => {
+    for (const f of flows) f.stop();
+  };
+  const each = flows.map((f, i) => f.done.then((r) => {
+    ended.add(i);
+    answered(i, r.parts);
+    return r;
+  }, (e: unknown) => {
+    ended.add(i);
+    stopAll();
+    throw e;
+  }));
+  const done = Promise.allSettled(each).then((rs) => {
+    const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (bad) throw bad.reason;
+    return mergeFlows(rs.map((r) => (r as PromiseFulfilledResult<FlowResult>).value.parts));
+  });
+  return {
+    done,
+    stop: stopAll,
+    requestStatus() {
+      awaiting = new Set(cfgs.map((_c, i) => i).filter((i) => !ended.has(i)));
+      if (awaiting.size === 0) {
+        awaiting = null;
+        return;
+      }
+      for (const [i, f] of flows.entries()) if (!ended.has(i)) f.requestStatus();
     },
   };
 }

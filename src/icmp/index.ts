@@ -6,13 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { UsageError } from '../sys/errors.js';
 import { familyOf } from './addr.js';
 import { familyFor } from './family.js';
-import { startEngine, type EngineHandle } from './engine.js';
+import { splitFlows, startFlows, type EngineHandle } from './engine.js';
 import type { EngineConfig } from './engine-core.js';
 import { DEFAULT_DATALEN, patternBytes, validateOptions, type PingOptions } from './options.js';
 import type { FloodTick, PingEvent, PingResult, ReadyInfo } from './events.js';
 import type { Stats } from './stats.js';
 
 export type { PingOptions } from './options.js';
+export { MAX_THREADS } from './options.js';
 export type { PingEvent, ReplyEvent, IcmpErrorEvent, LocalErrorEvent, NoAnswerEvent, FloodTick, PingResult, ReadyInfo } from './events.js';
 export type { Stats, RttSummary, IputilsFigures, Clock } from './stats.js';
 export { IcmpParseError } from './errors.js';
@@ -89,7 +90,7 @@ export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
     outstanding: o.outstanding ?? false,
     clock: o.clock ?? 'kernel',
     histogram: o.histogram ?? false,
-    events: o.events ?? true,
+    events: o.events ?? (o.threads ?? 1) === 1,
     floodTicks: o.floodTicks ?? false,
     kernelTimestamps: o.kernelTimestamps ?? true,
     // a flood TX-stamps one probe in 64 (after the first 64): each TX stamp costs the kernel
@@ -123,7 +124,7 @@ export class PingSession extends EventEmitter<SessionEvents> {
       this.resolved = r;
       this.datalen = cfg.datalen;
       this.id = cfg.id;
-      const h = startEngine(cfg, {
+      const h = startFlows(splitFlows(cfg, options.threads ?? 1), {
         ready: (i) => this.emit('ready', i),
         events: (evs) => {
           for (const e of evs) this.emit('event', e);

@@ -55,7 +55,17 @@ export interface PingOptions {
    * Sampling keeps floods fast; kernel RTT figures (and ping's, on the kernel clock) then cover the sample.
    */
   txStampEvery?: number;
+  /**
+   * Independent flows, one worker thread (and core) each (default 1). Each flow has its own raw
+   * socket, 16-bit id (id, id+1, …), tag and seq space, and sends its share of `count`;
+   * interval, preload, deadline and timeout apply per flow. The result is one Stats merged
+   * exactly (stats.ts mergeFlows). Reply events would carry per-flow icmp_seq, so with more
+   * than one flow `events` must be false (its default then).
+   */
+  threads?: number;
 }
+
+export const MAX_THREADS = 64;
 
 export const DEFAULT_DATALEN = 56;
 
@@ -77,6 +87,12 @@ export function validateOptions(o: PingOptions, family: 4 | 6): void {
   if (o.ttl !== undefined && (!isInt(o.ttl) || o.ttl < 0 || o.ttl > 255)) throw outOfRange(o.ttl, 0, 255);
   if (o.id !== undefined && (!isInt(o.id) || o.id < 0 || o.id > 0xffff)) throw outOfRange(o.id, 0, 65535);
   if (o.pattern !== undefined) patternBytes(o.pattern);
+  if (o.threads !== undefined && (!isInt(o.threads) || o.threads < 1 || o.threads > MAX_THREADS)) {
+    throw new UsageError(`invalid --threads value: '${o.threads}': expected an integer 1..${MAX_THREADS}`);
+  }
+  if ((o.threads ?? 1) > 1 && o.events) {
+    throw new UsageError(`with ${o.threads} threads each flow numbers its own icmp_seq: per-reply events would mislead (use events: false, or -f/-q)`);
+  }
 }
 
 /** `-p` as iputils' fill(): hex digits, up to 16 bytes. */
