@@ -12,7 +12,11 @@
 // printed, and so is `ping -f -l BATCH` (iputils with the same window), so the reader sees
 // what the window alone buys. ping -f runs first and last; the faster of the two is the
 // base of the ratios (the conservative choice on a shared, noisy machine).
-import { execFileSync, spawnSync } from 'node:child_process';
+//
+// --threads rows: vping with 2 independent flows (PingOptions.threads: 2 workers, 2 raw
+// sockets, 2 ids), so 2 cores, where ping -f uses 1. Beside them, 2 `ping -f` processes at
+// once, so the reader sees what the second core alone buys iputils too.
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -80,6 +84,31 @@ function iputilsFlood(ns: string, dst: string, count: number, preload: number, l
     p50Us: null,
     clock: 'kernel RX stamp − gettimeofday before send (µs resolution)',
     note: rtt ? `avg ${rtt[2]} ms (ping prints no median)` : undefined,
+  };
+}
+
+/** Two `ping -f` processes at once, each with half the count: received over the longer of their "time"s. */
+async function iputilsTwo(ns: string, dst: string, count: number): Promise<Row> {
+  const one = () => new Promise<string>((resolve) => {
+    execFile('ip', ['netns', 'exec', ns, 'ping', '-f', '-q', '-c', String(count / 2), dst], { encoding: 'utf8' }, (_e, out) => resolve(out));
+  });
+  const outs = await Promise.all([one(), one()]);
+  let rx = 0;
+  let ms = 0;
+  for (const o of outs) {
+    const tm = /(\d+) received.*time (\d+)ms/.exec(o);
+    if (!tm) throw new Error(`ping -f failed: ${o}`);
+    rx += +tm[1];
+    ms = Math.max(ms, +tm[2]);
+  }
+  return {
+    tool: '2 × ping -f at once (iputils, 2 processes)',
+    echoes: rx,
+    echoPerSec: (rx / ms) * 1000,
+    minUs: null,
+    p50Us: null,
+    clock: '—',
+    note: 'received of both / the longer of their "time"s',
   };
 }
 
@@ -174,6 +203,10 @@ function print(rows: Row[], notes: string[]): void {
   console.log(`  echo/s: ping = received / its "time" (ms, first to last send); vping = transmitted / (first to last send, ns).`);
   console.log(`  RTT: ping's min = kernel RX stamp − gettimeofday before sendmsg (µs); vping's = kernel TX stamp → kernel RX stamp (ns),`);
   console.log(`  over the probes it stamped (a flood stamps the first ${FLOOD_TX_STAMP_EVERY}, then 1 in ${FLOOD_TX_STAMP_EVERY}; "every probe TX-stamped" stamps all).`);
+  console.log(`  "2 flows on 2 cores" rows: vping --threads 2, two independent flows (a worker, raw socket, id and seq space each,`);
+  console.log(`  half the count each; -l is per flow), so TWO cores where ping -f uses one; echo/s = both flows' transmitted over`);
+  console.log(`  the first send of either to the last send of either (the second worker's start-up gap included). Compare them`);
+  console.log(`  with "2 × ping -f at once" for what a second core gives iputils too; the single-flow rows are the like-for-like ones.`);
   console.log(`  net-ping keeps one in flight through the event loop (raw-socket addon); its clock is Date (ms).`);
   for (const n of notes) console.log(n);
 }
@@ -222,6 +255,9 @@ async function main(): Promise<void> {
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH, txStampEvery: 1 }), `vping -f -l ${BATCH}, every probe TX-stamped`));
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH, kernelTimestamps: false }), `vping -f -l ${BATCH}, no kernel stamps`));
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true }), 'vping -f (one in flight, as ping -f)'));
+    rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, threads: 2 }), 'vping -f, 2 flows on 2 cores (ping uses 1)'));
+    rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH, threads: 2 }), `vping -f -l ${BATCH}/flow, 2 flows on 2 cores`));
+    rows.push(await iputilsTwo(lab.ns1, lab.a2, COUNT));
     rows.push(iputilsFlood(lab.ns1, lab.a2, COUNT, BATCH));
     rows.push(iputilsFlood(lab.ns1, lab.a2, COUNT, 1, ', last run'));
     const np = await netPingRow(lab.ns1, lab.a2, Math.min(COUNT, 100_000));
