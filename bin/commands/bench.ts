@@ -15,15 +15,10 @@ import { assertReportWritable, writeReport } from '../../src/lab/bench/html.js';
 import { assertPeerPing } from '../../src/lab/bench/peer.js';
 import { traceBenchRows } from '../../src/lab/trace/run.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { labInput, withLabOptions } from './lab.js';
+import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
+import { int, list, seconds } from '../args.js';
 
-interface BenchCliOptions {
-  ns?: string;
-  ifnames?: string;
-  addrs?: string;
-  prefix?: string;
-  pairs?: string;
-  mtu?: string;
+interface BenchCliOptions extends LabCliOptions {
   sizes: string;
   modes: string;
   dirs: string;
@@ -40,19 +35,6 @@ interface BenchCliOptions {
   trace?: string;
 }
 
-const list = (flag: string, v: string): string[] => {
-  const p = v.split(',').map((s) => s.trim());
-  if (p.some((s) => s === '')) throw new UsageError(`${flag}: empty item in "${v}"`);
-  return p;
-};
-const int = (flag: string, v: string): number => {
-  if (!/^\d+$/.test(v.trim())) throw new UsageError(`${flag}: invalid number "${v}"`);
-  return Number(v);
-};
-const seconds = (flag: string, v: string): number => {
-  if (!/^(\d+\.?\d*|\.\d+)$/.test(v.trim())) throw new UsageError(`${flag}: invalid number of seconds "${v}"`);
-  return Number(v);
-};
 
 export function benchOptions(o: BenchCliOptions): BenchOptions {
   const input = labInput(o);

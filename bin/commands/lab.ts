@@ -7,8 +7,9 @@ import { labPairs, resolveLab, type LabInput } from '../../src/lab/spec.js';
 import { ping } from '../../src/icmp/index.js';
 import { runPing } from './ping.js';
 import { action, printJson, requireRoot } from '../run.js';
+import { int } from '../args.js';
 
-interface LabCliOptions {
+export interface LabCliOptions {
   ns?: string;
   ifnames?: string;
   addrs?: string;
@@ -21,10 +22,6 @@ const two = (flag: string, v: string): [string, string] => {
   const p = v.split(',');
   if (p.length !== 2 || !p[0] || !p[1]) throw new UsageError(`${flag} takes two comma-separated values, e.g. ${flag} ns1,ns2`);
   return [p[0], p[1]];
-};
-const int = (flag: string, v: string): number => {
-  if (!/^\d+$/.test(v)) throw new UsageError(`${flag}: invalid number "${v}"`);
-  return Number(v);
 };
 
 export function labInput(o: LabCliOptions): LabInput {

@@ -2,22 +2,16 @@
 // in → destination out → source in → user — from one process that pings and captures both
 // ends; a line per echo, the distribution of each leg, --json, -w to keep the pcapng.
 import type { Command } from 'commander';
-import { UsageError } from '../../src/sys/errors.js';
 import { resolveLab } from '../../src/lab/spec.js';
 import { assertReportWritable, writeReport } from '../../src/lab/bench/html.js';
 import { requireLabUp } from '../../src/lab/bench/run.js';
 import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/lab/trace/run.js';
 import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/lab/trace/format.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { labInput, withLabOptions } from './lab.js';
+import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
+import { int, seconds } from '../args.js';
 
-interface TraceCliOptions {
-  ns?: string;
-  ifnames?: string;
-  addrs?: string;
-  prefix?: string;
-  pairs?: string;
-  mtu?: string;
+interface TraceCliOptions extends LabCliOptions {
   pair: string;
   dir: string;
   count: string;
@@ -28,14 +22,6 @@ interface TraceCliOptions {
   report?: string;
 }
 
-const int = (flag: string, v: string): number => {
-  if (!/^\d+$/.test(v.trim())) throw new UsageError(`${flag}: invalid number "${v}"`);
-  return Number(v);
-};
-const seconds = (flag: string, v: string): number => {
-  if (!/^(\d+\.?\d*|\.\d+)$/.test(v.trim())) throw new UsageError(`${flag}: invalid number of seconds "${v}"`);
-  return Number(v);
-};
 
 export function traceOptions(o: TraceCliOptions): TraceOptions {
   const lab = labInput(o);
