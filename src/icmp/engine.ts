@@ -64,7 +64,7 @@ interface WorkerHandle {
 }
 
 /** One worker, one flow: its own control words and wake-up eventfd. */
-function startWorker(cfg: EngineConfig, h: WorkerHandlers): WorkerHandle {
+function startWorker(cfg: EngineConfig, h: WorkerHandlers, gate?: SharedArrayBuffer): WorkerHandle {
   checkConfig(cfg);
   const path = workerPath();
   const sab = new SharedArrayBuffer(CTL.SIZE * 4);
@@ -79,7 +79,7 @@ function startWorker(cfg: EngineConfig, h: WorkerHandlers): WorkerHandle {
   };
   let worker: Worker;
   try {
-    worker = new Worker(path, { workerData: { cfg, ctl: sab, wakeFd } });
+    worker = new Worker(path, { workerData: { cfg, ctl: sab, wakeFd, gate } });
   } catch (e) {
     close(wakeFd);
     throw e;
@@ -159,23 +159,34 @@ export function startFlows(cfgs: EngineConfig[], h: EngineHandlers): EngineHandl
       h.status?.(mergeFlows(latest.filter((p): p is FlowParts => p !== null)));
     }
   };
+  // every worker waits after opening its socket until all are ready: the flows start together
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const open = () => {
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+  };
+  let ready = 0;
   const flows: WorkerHandle[] = [];
+  const stopAll = () => {
+    for (const f of flows) f.stop();
+    open();
+  };
   try {
     cfgs.forEach((cfg, i) => {
       flows.push(startWorker(cfg, {
-        ready: i === 0 ? h.ready : undefined,
+        ready: (info) => {
+          if (i === 0) h.ready?.(info);
+          if (++ready === cfgs.length) open();
+        },
         events: h.events,
         tick: h.tick,
         status: (_st, parts) => answered(i, parts),
-      }));
+      }, gate.buffer as SharedArrayBuffer));
     });
   } catch (e) {
-    for (const f of flows) f.stop();
+    stopAll();
     throw e;
   }
-  const stopAll = () => {
-    for (const f of flows) f.stop();
-  };
   const each = flows.map((f, i) => f.done.then((r) => {
     ended.add(i);
     answered(i, r.parts);

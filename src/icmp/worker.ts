@@ -8,12 +8,14 @@ interface Data {
   cfg: EngineConfig;
   ctl: SharedArrayBuffer;
   wakeFd: number;
+  /** several flows: wait here after 'ready' until every flow is ready (Int32 word 0 ≠ 0) */
+  gate?: SharedArrayBuffer;
 }
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
 const post = (m: EngineMessage) => port.postMessage(m);
-const { cfg, ctl, wakeFd } = workerData as Data;
+const { cfg, ctl, wakeFd, gate } = workerData as Data;
 
 let engine: Engine | null = null;
 try {
@@ -25,6 +27,8 @@ try {
     status: (stats, parts) => post({ t: 'status', stats, parts }),
   };
   sink.ready(engine.readyInfo());
+  // flows start together, so the merged elapsed time is the time they ran side by side
+  if (gate) Atomics.wait(new Int32Array(gate), 0, 0);
   const stats = engine.run(sink);
   post({ t: 'done', stats, parts: engine.parts() });
 } catch (e) {

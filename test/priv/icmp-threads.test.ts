@@ -97,6 +97,13 @@ describePriv('vping ping --threads: independent flows, one merged report', () =>
     for (const list of seqs.values()) expect(list.sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_x, i) => i + 1));
   });
 
+  it('a flow that cannot start fails the run with its one line (exit 2), and no worker is left waiting', async () => {
+    const r = await vping(pair.ns1, ['-f', '-c', '100', '--threads', '2', '-q', '-I', 'no-such-dev0', pair.addr2]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).toMatch(/SO_BINDTODEVICE no-such-dev0/);
+  });
+
   it('library: ping({ threads: 2 }) merges both flows; a status request is answered once, merged', async () => {
     const r = await ping({ destination: pair.addr2, netns: pair.ns1, count: 3001, flood: true, preload: 4, threads: 2 });
     expect([r.stats.transmitted, r.stats.received, r.stats.lossPercent]).toEqual([3001, 3001, 0]);
