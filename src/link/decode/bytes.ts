@@ -37,47 +37,8 @@ export function macString(b: Uint8Array, off: number, len = 6): string {
   return s;
 }
 
-export function ip4String(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
-
-/** inet_ntop(AF_INET6): longest run (≥ 2) of zero words as `::`, embedded IPv4 forms. */
-export function ip6String(b: Uint8Array, off: number): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) best = -1;
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (best >= 0 && i >= best && i < best + bestLen) {
-      if (i === best) s += ':';
-      continue;
-    }
-    if (i !== 0) s += ':';
-    // ::a.b.c.d and ::ffff:a.b.c.d
-    if (i === 6 && best === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
-      s += ip4String(b, off + 12);
-      break;
-    }
-    s += w[i].toString(16);
-  }
-  if (best >= 0 && best + bestLen === 8) s += ':';
-  return s;
-}
+// Address text as inet_ntop writes it: the link layer's one implementation.
+export { formatIPv4 as ip4String, formatIPv6 as ip6String } from '../inet.js';
 
 /** RFC 1071 ones'-complement sum over b[off, off+len), added to `init`; not folded. */
 export function sum16(b: Uint8Array, off: number, len: number, init = 0): number {
