@@ -59,13 +59,42 @@ export interface EngineConfig {
    * each socket would otherwise be woken by the others' replies. iputils installs the same.
    */
   idFilter?: boolean;
+  /**
+   * Post every reply's timing as transferred Float64Array batches (SAMPLE.* layout) instead of
+   * per-reply events: no object per reply on either thread.
+   */
+  samples?: boolean;
 }
+
+/**
+ * One reply in a sample batch: SAMPLE.SIZE doubles at SAMPLE.SIZE·i. Replies with a bad
+ * checksum are not samples (ping does not count them as received); duplicates are, flagged.
+ */
+export const SAMPLE = {
+  /** icmp_seq (16 bits, this flow's) */
+  SEQ: 0,
+  /** SAMPLE_DUP when the seq was already answered */
+  FLAGS: 1,
+  /** send instant, ns on process.hrtime's clock (CLOCK_MONOTONIC: one clock for every thread) */
+  SENT_NS: 2,
+  /** kernel RTT in ns (TX software stamp to RX stamp), NaN when the probe has no TX stamp */
+  KERNEL_RTT_NS: 3,
+  /** hrtime RTT in ns, NaN when the payload has no room for timing (under 16 bytes) */
+  HRTIME_RTT_NS: 4,
+  SIZE: 5,
+} as const;
+export const SAMPLE_DUP = 1;
+/** Replies per full batch, and the longest a partial batch waits (ns) */
+export const SAMPLE_BATCH = 1024;
+export const SAMPLE_FLUSH_NS = 50e6;
 
 export interface EngineSink {
   ready(info: ReadyInfo): void;
   events(evs: PingEvent[]): void;
   tick(t: FloodTick): void;
   status(st: Stats, parts: FlowParts): void;
+  /** a batch of SAMPLE records (length a multiple of SAMPLE.SIZE); the sink may transfer its buffer */
+  samples(batch: Float64Array): void;
 }
 
 /** What a worker posts: events.ts's protocol, with each flow's mergeable parts beside its statistics. */
@@ -376,10 +405,20 @@ export class Engine {
   readonly hrHist = new Histogram();
   readonly kHist = new Histogram();
   pending: PingEvent[] = [];
+  /** the sample batch being filled (cfg.samples), its fill in records, and when it was last posted */
+  sampleBuf: Float64Array | null;
+  sampleN = 0;
+  sampleFlushedAt = 0;
+  /** this thread's performance.now() ns + monoOffset = process.hrtime ns (computed once) */
+  readonly monoOffset: number;
   tick: FloodTick = { sent: 0, received: 0, errors: 0, corrupted: 0 };
 
   constructor(readonly cfg: EngineConfig, readonly ctl: Int32Array, readonly wakeFd: number) {
     this.fam = familyFor(cfg.family);
+    this.sampleBuf = cfg.samples ? new Float64Array(SAMPLE_BATCH * SAMPLE.SIZE) : null;
+    // performance.now() counts from this thread's own origin; both it and process.hrtime read
+    // CLOCK_MONOTONIC, so the difference is a constant (to the rounding of one reading)
+    this.monoOffset = Number(process.hrtime.bigint()) - nowNs();
     const s = openSocket(cfg, this.fam);
     this.fd = s.fd;
     this.kernelTs = s.kernelTs;
@@ -706,6 +745,22 @@ export class Engine {
         this.nreceived--;
         dup = true;
       } else this.rcvd[seq] = 1;
+      if (this.sampleBuf !== null && !csfailed) {
+        const b = this.sampleBuf;
+        const o = this.sampleN * SAMPLE.SIZE;
+        b[o + SAMPLE.SEQ] = seq;
+        b[o + SAMPLE.FLAGS] = dup ? SAMPLE_DUP : 0;
+        b[o + SAMPLE.SENT_NS] = this.sendNs[seq] + this.monoOffset;
+        b[o + SAMPLE.KERNEL_RTT_NS] = kr ?? NaN;
+        b[o + SAMPLE.HRTIME_RTT_NS] = hr ?? NaN;
+        if (++this.sampleN === SAMPLE_BATCH) {
+          // a full batch goes whole (the sink transfers it) and a fresh one takes its place
+          this.sampleSink?.samples(b);
+          this.sampleBuf = new Float64Array(SAMPLE_BATCH * SAMPLE.SIZE);
+          this.sampleN = 0;
+          this.sampleFlushedAt = tRecv;
+        }
+      }
       if (cfg.floodTicks) {
         if (csfailed) this.tick.corrupted++;
         else this.tick.received++;
@@ -834,11 +889,24 @@ export class Engine {
     };
   }
 
+  /** Post the partial sample batch (a copy of its filled part: the buffer is kept). */
+  flushSamples(sink: EngineSink, now: number): void {
+    this.sampleFlushedAt = now;
+    if (this.sampleN === 0 || this.sampleBuf === null) return;
+    sink.samples(this.sampleBuf.slice(0, this.sampleN * SAMPLE.SIZE));
+    this.sampleN = 0;
+  }
+
+  /** where full sample batches go (set by run) */
+  sampleSink: EngineSink | null = null;
+
   /** ping's main_loop: until the count, the deadline, the linger time, or a stop. */
   run(sink: EngineSink): Stats {
     const cfg = this.cfg;
+    this.sampleSink = sink;
     const ctl = this.ctl;
     const start = nowNs();
+    this.sampleFlushedAt = start;
     const deadlineAt = cfg.deadlineMs ? start + cfg.deadlineMs * 1e6 : Infinity;
     let exitAt = Infinity;
     let lastTick = start;
@@ -906,11 +974,14 @@ export class Engine {
           this.flushTick(sink);
         }
       }
+      if (this.sampleN !== 0 && now - this.sampleFlushedAt > SAMPLE_FLUSH_NS) this.flushSamples(sink, now);
     }
     if (this.pending.length) {
       sink.events(this.pending);
       this.pending = [];
     }
+    // every reply handled so far is in a batch before 'done' is posted (stop included)
+    this.flushSamples(sink, nowNs());
     if (cfg.floodTicks) this.flushTick(sink);
     return this.snapshot();
   }

@@ -29,6 +29,8 @@ export interface EngineHandlers {
   events?(evs: PingEvent[]): void;
   tick?(t: FloodTick): void;
   status?(st: Stats): void;
+  /** a batch of SAMPLE records (cfg.samples) from flow `flow` (0 with one flow), in the flow's reply order */
+  samples?(data: Float64Array, flow: number): void;
 }
 
 export interface EngineHandle {
@@ -43,6 +45,7 @@ export interface EngineHandle {
 export function startEngine(cfg: EngineConfig, h: EngineHandlers): EngineHandle {
   const w = startWorker(cfg, {
     ready: h.ready, events: h.events, tick: h.tick, status: h.status ? (st) => h.status?.(st) : undefined,
+    samples: h.samples ? (d) => h.samples?.(d, 0) : undefined,
   });
   return { done: w.done.then((r) => r.stats), stop: w.stop, requestStatus: w.requestStatus };
 }
@@ -56,6 +59,7 @@ interface WorkerHandlers {
   events?(evs: PingEvent[]): void;
   tick?(t: FloodTick): void;
   status?(st: Stats, parts: FlowParts): void;
+  samples?(data: Float64Array): void;
 }
 interface WorkerHandle {
   done: Promise<FlowResult>;
@@ -92,6 +96,7 @@ function startWorker(cfg: EngineConfig, h: WorkerHandlers, gate?: SharedArrayBuf
         case 'ready': h.ready?.(m.info); break;
         case 'events': h.events?.(m.events); break;
         case 'tick': h.tick?.(m.tick); break;
+        case 'samples': h.samples?.(m.data); break;
         case 'status': h.status?.(m.stats, m.parts); break;
         case 'done': result = { stats: m.stats, parts: m.parts }; break;
         case 'fatal': failure = new VpingError(m.code, m.message); break;
@@ -180,6 +185,7 @@ export function startFlows(cfgs: EngineConfig[], h: EngineHandlers): EngineHandl
         },
         events: h.events,
         tick: h.tick,
+        samples: h.samples ? (d) => h.samples?.(d, i) : undefined,
         status: (_st, parts) => answered(i, parts),
       }, gate.buffer as SharedArrayBuffer));
     });

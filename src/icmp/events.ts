@@ -58,6 +58,18 @@ export interface FloodTick {
   corrupted: number;
 }
 
+/**
+ * A batch of replies' timing (PingOptions.samples): `count` records of SAMPLE.SIZE doubles in
+ * `data`, laid out as SAMPLE says (seq, flags, send instant on process.hrtime's clock, kernel
+ * RTT ns or NaN, hrtime RTT ns or NaN), in the order the flow handled the replies.
+ */
+export interface SampleBatch {
+  /** which flow (PingOptions.threads): 0..threads−1; each flow has its own seq space */
+  flow: number;
+  count: number;
+  data: Float64Array;
+}
+
 export interface ReadyInfo {
   /** which clock time= uses */
   primaryClock: Clock;
@@ -82,6 +94,7 @@ export type WorkerMessage =
   | { t: 'ready'; info: ReadyInfo }
   | { t: 'events'; events: PingEvent[] }
   | { t: 'tick'; tick: FloodTick }
+  | { t: 'samples'; data: Float64Array }
   | { t: 'status'; stats: Stats }
   | { t: 'done'; stats: Stats }
   | { t: 'fatal'; code: string; message: string };

@@ -9,12 +9,14 @@ import { familyFor } from './family.js';
 import { splitFlows, startFlows, type EngineHandle } from './engine.js';
 import type { EngineConfig } from './engine-core.js';
 import { DEFAULT_DATALEN, patternBytes, validateOptions, type PingOptions } from './options.js';
-import type { FloodTick, PingEvent, PingResult, ReadyInfo } from './events.js';
+import type { FloodTick, PingEvent, PingResult, ReadyInfo, SampleBatch } from './events.js';
+import { SAMPLE } from './engine-core.js';
 import type { Stats } from './stats.js';
 
 export type { PingOptions } from './options.js';
 export { MAX_THREADS } from './options.js';
-export type { PingEvent, ReplyEvent, IcmpErrorEvent, LocalErrorEvent, NoAnswerEvent, FloodTick, PingResult, ReadyInfo } from './events.js';
+export type { PingEvent, ReplyEvent, IcmpErrorEvent, LocalErrorEvent, NoAnswerEvent, FloodTick, PingResult, ReadyInfo, SampleBatch } from './events.js';
+export { SAMPLE, SAMPLE_DUP } from './engine-core.js';
 export type { Stats, RttSummary, IputilsFigures, Clock } from './stats.js';
 export { IcmpParseError } from './errors.js';
 export { checksum, csumUpdate16 } from './checksum.js';
@@ -92,6 +94,7 @@ export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
     histogram: o.histogram ?? false,
     events: o.events ?? (o.threads ?? 1) === 1,
     floodTicks: o.floodTicks ?? false,
+    samples: o.samples ?? false,
     kernelTimestamps: o.kernelTimestamps ?? true,
     // a flood TX-stamps one probe in 64 (after the first 64): each TX stamp costs the kernel
     // an skb clone and an error-queue read, and ping's figures and the min need only a sample
@@ -109,9 +112,10 @@ interface SessionEvents {
   event: [PingEvent];
   tick: [FloodTick];
   status: [Stats];
+  samples: [SampleBatch];
 }
 
-/** A running ping: emits 'ready', 'event' (each reply/error), 'tick' (flood), 'status'. */
+/** A running ping: emits 'ready', 'event' (each reply/error), 'tick' (flood), 'status', 'samples' (options.samples). */
 export class PingSession extends EventEmitter<SessionEvents> {
   readonly done: Promise<PingResult>;
   #handle: Promise<EngineHandle>;
@@ -131,6 +135,7 @@ export class PingSession extends EventEmitter<SessionEvents> {
         },
         tick: (t) => this.emit('tick', t),
         status: (s) => this.emit('status', s),
+        samples: options.samples ? (data, flow) => this.emit('samples', { flow, count: data.length / SAMPLE.SIZE, data }) : undefined,
       });
       if (this.#stopRequested) h.stop();
       return h;

@@ -46,6 +46,11 @@ export interface PingOptions {
   histogram?: boolean;
   /** emit per-reply events (the CLI turns them off for -q and -f) */
   events?: boolean;
+  /**
+   * Emit 'samples': every reply's seq, send instant and RTTs in Float64Array batches (every
+   * 1024 replies, every 50 ms, and at the end), with no object per reply. Works with threads.
+   */
+  samples?: boolean;
   /** flood progress ticks (sent/received counts) for `.`/backspace printing */
   floodTicks?: boolean;
   /** kernel software TX/RX timestamps (default true; false saves an skb clone per probe) */

@@ -25,6 +25,8 @@ try {
     events: (events) => post({ t: 'events', events }),
     tick: (tick) => post({ t: 'tick', tick }),
     status: (stats, parts) => post({ t: 'status', stats, parts }),
+    // transferred, not copied: the engine never touches a batch again once it is posted
+    samples: (data) => port.postMessage({ t: 'samples', data } satisfies EngineMessage, [data.buffer as ArrayBuffer]),
   };
   sink.ready(engine.readyInfo());
   // flows start together, so the merged elapsed time is the time they ran side by side
