@@ -8,7 +8,7 @@ import { watchFd } from '../../sys/watch.js';
 import { compileFilter, PCAP_MAX_SNAPLEN } from '../../sys/pcap.js';
 import type { Direction } from '../decode/printer.js';
 import { PcapngWriter, type IfStats, type PacketSink } from '../pcap/writer.js';
-import { EpbWalker } from './epb.js';
+import { EpbVecWalker } from './epbv.js';
 import { PacketRing, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
 import { ENETDOWN, ENODEV, ENXIO, PACKET_TYPE } from './tpacket.js';
 
@@ -79,7 +79,7 @@ interface Port {
   watch: { stop(): void } | null;
   handler: FrameHandler;
   /** The pcapng hot path (only writing, no -c): whole blocks straight into the writer. */
-  fast: EpbWalker | null;
+  fast: EpbVecWalker | null;
 }
 
 export class CaptureSession {
@@ -141,7 +141,7 @@ export class CaptureSession {
 
   /**
    * Pick each port's path: when frames are only written to a pcapng file, with no count
-   * to stop at, whole blocks go to an EpbWalker; otherwise frame by frame through the
+   * to stop at, whole blocks go to an EpbVecWalker (writev from the ring); otherwise frame by frame through the
    * handler (printing, -c, pcap).
    */
   #plan(): void {
@@ -149,7 +149,8 @@ export class CaptureSession {
     const fast = sink instanceof PcapngWriter && !this.#opts.onFrame && this.#left === Infinity;
     const dir = this.#opts.direction ?? 'inout';
     this.#ports.forEach((p, i) => {
-      p.fast = fast ? new EpbWalker(sink, { ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler }) : null;
+      const wo = { ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler };
+      p.fast = fast ? new EpbVecWalker(sink, wo) : null;
     });
   }
   /** Move the fast walkers' counts into the ports (before a walker is dropped or read). */

@@ -3,7 +3,7 @@
 // fs.writeSync in large chunks. The file only ever holds whole records: a failed write
 // is cut back to the last whole record.
 import { closeSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { VpingError } from '../../sys/errors.js';
+import { SysError, VpingError } from '../../sys/errors.js';
 import {
   BT, BYTE_ORDER_MAGIC, EPB, EPB_OPT, IDB, IF_OPT, ISB, ISB_OPT, OPT, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, SHB, SHB_OPT, pad4,
 } from './format.js';
@@ -218,6 +218,27 @@ export class PcapngWriter extends FileWriter {
     this.records += records;
   }
   #words = new Uint32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 2);
+
+  // For a writer of whole records straight to the file (src/link/capture/epbv.ts, writev
+  // from the ring): it flushes this buffer first, so the file keeps the blocks' order.
+  /** The file's descriptor. */
+  get fileFd(): number {
+    return this.fd;
+  }
+  /** `bytes` of `records` whole blocks went to the file directly (after a flush()). */
+  wroteDirect(bytes: number, records: number): void {
+    this.written += bytes;
+    this.records += records;
+  }
+  /** A direct write failed with errno: cut the file back to its last whole record, throw. */
+  failDirect(op: string, errno: number): never {
+    try {
+      ftruncateSync(this.fd, this.written);
+    } catch {
+      /* nothing better to do */
+    }
+    throw new WriteError(this.path, new SysError(op, errno));
+  }
 
   /** Where close() reads the per-interface counts for the ISBs. */
   statsFrom(fn: () => IfStats[]): void {

@@ -1,0 +1,203 @@
+// The zero-copy pcapng hot path (EpbVecWalker: writev from the ring) — the same cases as
+// capture-epb.test.ts for EpbWalker, plus batches of more than one writev.
+// The pcapng hot path (EpbVecWalker over a TPACKET_V3 block) against the generic path
+// (PcapngWriter.packet, pinned byte for byte by pcap-writer.test.ts): the same frames must
+// give the same file. The ring block is built here by hand, laid out as the kernel lays it.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WORD_COPY_MAX } from '../../src/link/capture/epb.js';
+import { EpbVecWalker as EpbWalker, VEC_FRAMES } from '../../src/link/capture/epbv.js';
+import type { FrameHandler } from '../../src/link/capture/ring.js';
+import { PcapngWriter } from '../../src/link/pcap/writer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vping-epbv-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Frame {
+  sec: number;
+  nsec: number;
+  caplen: number;
+  len: number;
+  pkttype: number;
+  /** offset of the frame from its tpacket3_hdr (the kernel's macoff; 82 for Ethernet) */
+  mac: number;
+  vlan?: number;
+  seed: number;
+}
+
+const BS = 1 << 16;
+/** Lay frames into block 0 of a two-block ring: block header, then 16-aligned tpacket3_hdrs. */
+function ringOf(frames: Frame[], ringLen = 2 * BS): { ring: Buffer; words: Uint32Array } {
+  const ring = Buffer.alloc(ringLen, 0xee); // not zeros: the padding must come from the walker
+  const words = new Uint32Array(ring.buffer, ring.byteOffset, ringLen / 4);
+  ring.writeUInt32LE(1, 8); // block_status: TP_STATUS_USER
+  ring.writeUInt32LE(frames.length, 12); // num_pkts
+  ring.writeUInt32LE(48, 16); // offset_to_first_pkt
+  let p = 48;
+  frames.forEach((f, i) => {
+    const next = i + 1 < frames.length ? (f.mac + f.caplen + 15) & ~15 : 0;
+    ring.writeUInt32LE(next, p);
+    ring.writeUInt32LE(f.sec, p + 4);
+    ring.writeUInt32LE(f.nsec, p + 8);
+    ring.writeUInt32LE(f.caplen, p + 12);
+    ring.writeUInt32LE(f.len, p + 16);
+    ring.writeUInt32LE(f.vlan !== undefined ? 0x10 : 0, p + 20); // TP_STATUS_VLAN_VALID
+    ring.writeUInt16LE(f.mac, p + 24);
+    ring.writeUInt32LE(f.vlan ?? 0, p + 32);
+    ring[p + 48 + 10] = f.pkttype; // sockaddr_ll.sll_pkttype
+    for (let k = 0; k < f.caplen; k++) ring[p + f.mac + k] = (f.seed + k * 31) & 0xff;
+    p += next;
+  });
+  return { ring, words };
+}
+
+const epbDir = (t: number) => (t === 4 ? 2 : t <= 3 ? 1 : 0);
+
+/** The generic path: one PcapngWriter.packet per frame kept. */
+function expected(path: string, frames: Frame[], ring: Buffer, keepIn: boolean, keepOut: boolean, skip = 0): Buffer {
+  const w = new PcapngWriter(path, [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+  let p = 48;
+  frames.forEach((f, i) => {
+    const out = f.pkttype === 4;
+    if (i >= skip && (out ? keepOut : keepIn)) {
+      if (f.vlan !== undefined) w.packet(1, 0, 0, Uint8Array.of(f.vlan & 0xff), 0, 1, 1, 0); // the slow path's stand-in
+      else w.packet(1, f.sec, f.nsec, ring, p + f.mac, f.caplen, f.len, epbDir(f.pkttype));
+    }
+    p += (f.mac + f.caplen + 15) & ~15;
+  });
+  w.close();
+  return readFileSync(path);
+}
+
+function walked(path: string, frames: Frame[], ring: Buffer, words: Uint32Array, keepIn: boolean, keepOut: boolean, skip = 0): { file: Buffer; n: number; captured: number } {
+  const w = new PcapngWriter(path, [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+  const slow: FrameHandler = (_b, _o, _c, _l, _s, _n, _t, vlan) => w.packet(1, 0, 0, Uint8Array.of(vlan & 0xff), 0, 1, 1, 0);
+  const walker = new EpbWalker(w, { ifId: 1, keepIn, keepOut, slow });
+  const n = walker.walk(words, ring, 0, BS, skip);
+  w.close();
+  return { file: readFileSync(path), n, captured: walker.captured };
+}
+
+const frameArb = fc.record({
+  sec: fc.oneof(fc.constant(1700000000), fc.integer({ min: 0, max: 0xffffffff })),
+  nsec: fc.oneof(fc.integer({ min: 0, max: 999_999_999 }), fc.constant(999_999_999)),
+  caplen: fc.oneof(fc.integer({ min: 0, max: 120 }), fc.integer({ min: WORD_COPY_MAX - 4, max: WORD_COPY_MAX + 4 }), fc.integer({ min: 0, max: 1600 })),
+  len: fc.integer({ min: 0, max: 65535 }),
+  pkttype: fc.integer({ min: 0, max: 5 }),
+  mac: fc.integer({ min: 68, max: 100 }),
+  vlan: fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined, freq: 8 }),
+  seed: fc.integer({ min: 0, max: 255 }),
+});
+
+describe('EpbVecWalker (zero-copy pcapng hot path)', () => {
+  it('writes a ping flood block byte for byte as PcapngWriter.packet does', () => {
+    const frames: Frame[] = Array.from({ length: 200 }, (_, i) => ({
+      sec: 1700000000 + (i >> 6), nsec: (i * 7_654_321) % 1e9, caplen: 98, len: 98, pkttype: i & 1 ? 4 : 0, mac: 82, seed: i,
+    }));
+    const { ring, words } = ringOf(frames);
+    const want = expected(join(dir, 'a-want.pcapng'), frames, ring, true, true);
+    const got = walked(join(dir, 'a-got.pcapng'), frames, ring, words, true, true);
+    expect(got.n).toBe(200);
+    expect(got.captured).toBe(200);
+    expect(got.file.equals(want)).toBe(true);
+  });
+
+  it('counts every frame across buffer flushes (several MiB through one walker)', () => {
+    const frames: Frame[] = Array.from({ length: 300 }, (_, i) => ({ sec: 9, nsec: i, caplen: 98, len: 98, pkttype: 0, mac: 82, seed: i }));
+    const { ring, words } = ringOf(frames);
+    const w = new PcapngWriter(join(dir, 'f.pcapng'), [{ name: 'a', linktype: 1, snaplen: 262144 }]);
+    const walker = new EpbWalker(w, { ifId: 0, keepIn: true, keepOut: true, slow: () => {} });
+    const rounds = 250; // 250 × 300 × 144 bytes = 10.8 MB: the 4 MiB buffer is flushed twice
+    for (let r = 0; r < rounds; r++) walker.walk(words, ring, 0, BS, 0);
+    w.close();
+    expect(walker.captured).toBe(rounds * 300);
+    expect(w.records).toBe(rounds * 300);
+    expect(readFileSync(join(dir, 'f.pcapng')).length).toBe(w.bytesWritten);
+  });
+
+  it('writes a frame larger than the writer buffer (it grows) between small ones', () => {
+    const big = 300_000;
+    const frames: Frame[] = [
+      { sec: 1, nsec: 1, caplen: 60, len: 60, pkttype: 0, mac: 82, seed: 1 },
+      { sec: 1, nsec: 2, caplen: big, len: big, pkttype: 4, mac: 82, seed: 2 },
+      { sec: 1, nsec: 3, caplen: 61, len: 61, pkttype: 0, mac: 82, seed: 3 },
+    ];
+    const ringLen = 512 << 10;
+    const { ring, words } = ringOf(frames, ringLen);
+    const want = expected(join(dir, 'g-want.pcapng'), frames, ring, true, true);
+    const w = new PcapngWriter(join(dir, 'g-got.pcapng'), [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+    const walker = new EpbWalker(w, { ifId: 1, keepIn: true, keepOut: true, slow: () => {} });
+    expect(walker.walk(words, ring, 0, ringLen, 0)).toBe(3);
+    w.close();
+    expect(walker.captured).toBe(3);
+    expect(readFileSync(join(dir, 'g-got.pcapng')).equals(want)).toBe(true);
+  });
+
+  it('equals the generic path for any frames, alignments, directions, VLAN frames and a skip', () => {
+    let k = 0;
+    fc.assert(
+      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 30 }), fc.boolean(), fc.boolean(), fc.nat(3), (frames, keepIn, keepOut, skip0) => {
+        const skip = Math.min(skip0, frames.length);
+        const { ring, words } = ringOf(frames);
+        k++;
+        const want = expected(join(dir, `p${k}-want.pcapng`), frames, ring, keepIn, keepOut, skip);
+        const got = walked(join(dir, `p${k}-got.pcapng`), frames, ring, words, keepIn, keepOut, skip);
+        expect(got.n).toBe(frames.length - skip);
+        expect(got.file.equals(want)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('copies a frame that ends at the very end of the ring (no read past it)', () => {
+    // one block only: the last frame's bytes end 2 bytes before the ring does
+    const frames: Frame[] = [{ sec: 5, nsec: 6, caplen: 62, len: 62, pkttype: 0, mac: 82, seed: 3 }];
+    const ringLen = 48 + 82 + 62 + 2;
+    const ring = Buffer.alloc(BS);
+    const { ring: full } = ringOf(frames, BS);
+    full.copy(ring);
+    const small = ring.subarray(0, ringLen + (4 - (ringLen % 4)));
+    const words = new Uint32Array(small.buffer, small.byteOffset, small.length / 4);
+    const want = expected(join(dir, 'e-want.pcapng'), frames, small, true, true);
+    const w = new PcapngWriter(join(dir, 'e-got.pcapng'), [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+    new EpbWalker(w, { ifId: 1, keepIn: true, keepOut: true, slow: () => {} }).walk(words, small, 0, small.length, 0);
+    w.close();
+    expect(readFileSync(join(dir, 'e-got.pcapng')).equals(want)).toBe(true);
+  });
+
+  it('stops at a header that lies about its length, reading nothing outside the block', () => {
+    const frames: Frame[] = [
+      { sec: 1, nsec: 2, caplen: 40, len: 40, pkttype: 0, mac: 82, seed: 1 },
+      { sec: 1, nsec: 3, caplen: 40, len: 40, pkttype: 4, mac: 82, seed: 2 },
+    ];
+    const { ring, words } = ringOf(frames);
+    ring.writeUInt32LE(BS * 4, 48); // next_offset of the first frame points far outside
+    ring.writeUInt32LE(5000, 12); // num_pkts lies too
+    const got = walked(join(dir, 'l-got.pcapng'), frames, ring, words, true, true);
+    expect(got.captured).toBe(1);
+    ring.writeUInt32LE(BS - 100, 48 + 12); // a caplen past the block: the frame is left out
+    const got2 = walked(join(dir, 'l2-got.pcapng'), frames, ring, words, true, true);
+    expect(got2.captured).toBe(0);
+  });
+  it('writes blocks of more frames than one writev takes, with VLAN frames between batches', () => {
+    const n = VEC_FRAMES * 3 + 7;
+    const frames: Frame[] = Array.from({ length: n }, (_, i) => ({
+      sec: 1700000000 + (i >> 8), nsec: (i * 7_654_321) % 1e9, caplen: 60 + (i % 5), len: 98, pkttype: i % 3 ? 4 : 0, mac: 82, seed: i,
+      ...(i === VEC_FRAMES + 3 || i === 2 * VEC_FRAMES ? { vlan: i & 0xfff } : {}),
+    }));
+    const ringLen = 1 << 20;
+    const { ring, words } = ringOf(frames, ringLen);
+    const want = expected(join(dir, 'm-want.pcapng'), frames, ring, true, true);
+    const w = new PcapngWriter(join(dir, 'm-got.pcapng'), [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+    const slow: FrameHandler = (_b, _o, _c, _l, _s, _n, _t, vlan) => w.packet(1, 0, 0, Uint8Array.of(vlan & 0xff), 0, 1, 1, 0);
+    const walker = new EpbWalker(w, { ifId: 1, keepIn: true, keepOut: true, slow });
+    expect(walker.walk(words, ring, 0, ringLen, 0)).toBe(n);
+    w.close();
+    expect(walker.captured).toBe(n - 2);
+    expect(w.records).toBe(n);
+    expect(readFileSync(join(dir, 'm-got.pcapng')).equals(want)).toBe(true);
+  });
+});
