@@ -27,6 +27,8 @@ interface BenchCliOptions extends LabCliOptions {
   interval: string;
   clock: string;
   timeout: string;
+  window: string;
+  txStampEvery: string;
   vsPing?: boolean;
   report?: string;
   prom?: string;
@@ -50,6 +52,8 @@ export function benchOptions(o: BenchCliOptions): BenchOptions {
     intervalMs: seconds('--interval', o.interval) * 1000,
     clock: o.clock as ClockSource,
     timeoutS: seconds('--timeout', o.timeout),
+    window: int('--window', o.window),
+    txStampEvery: int('--tx-stamp-every', o.txStampEvery),
     vsPing: o.vsPing ?? false,
   };
   const spec = resolveLab(input);
@@ -97,6 +101,8 @@ export function register(program: Command): void {
     .option('-i, --interval <s>', 'seconds between echoes in interval mode', String(BENCH_DEFAULTS.intervalMs / 1000))
     .option('--clock <clock>', 'RTT clock: kernel (SO_TIMESTAMPING) or hrtime', BENCH_DEFAULTS.clock)
     .option('-W, --timeout <s>', 'seconds to wait for a missing reply', '2')
+    .option('-l, --window <n>', 'flood rows: probes in flight, as ping -l (with --vs-ping, ping -f runs with the same -l)', String(BENCH_DEFAULTS.window))
+    .option('--tx-stamp-every <n>', "flood rows on the kernel clock: TX-stamp 1 probe in n (the engine's flood default; 1: every probe, fewer echo/s); RTT figures then come from the stamped probes", String(BENCH_DEFAULTS.txStampEvery))
     .option('--vs-ping', 'also run iputils ping on each row and print both side by side')
     .option('--report <file.html>', 'write a self-contained HTML report with plots')
     .option('--prom <file>', 'write the summary in Prometheus text format')

@@ -23,6 +23,16 @@ const labArgs = (l: LabInput): string[] => [
 ];
 const dir = mkdtempSync(join(tmpdir(), 'vping-bench-'));
 
+/**
+ * Replies timed on the kernel clock in a flood row with one probe in flight, by the documented
+ * rule (probes 1..N and every Nth after are TX-stamped; the first `warmup` replies are dropped).
+ */
+function stampedInRow(warmup: number, count: number, every = 64): number {
+  let n = 0;
+  for (let k = warmup + 1; k <= warmup + count; k++) if (k <= every || k % every === 0) n++;
+  return n;
+}
+
 describePriv('vping bench on a real lab', () => {
   beforeAll(() => {
     try {
@@ -39,7 +49,7 @@ describePriv('vping bench on a real lab', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('measures every row: both directions, two sizes, both modes, with all replies timed', async () => {
+  it('measures every row: both directions, two sizes, both modes; interval rows all timed, flood rows timed on the stamped probes', async () => {
     const run = await runBench({ lab: one, sizes: [56, 1472], modes: ['interval', 'flood'], dirs: ['ns1-ns2', 'ns2-ns1'], count: 300, warmup: 30, intervalMs: 1, clock: 'kernel', vsPing: false });
     expect(run.rows.map((r) => `${r.dir} ${r.size} ${r.mode}`)).toEqual([
       'ns1-ns2 56 interval', 'ns1-ns2 56 flood', 'ns2-ns1 56 interval', 'ns2-ns1 56 flood',
@@ -48,9 +58,18 @@ describePriv('vping bench on a real lab', () => {
     for (const r of run.rows) {
       expect(r.sent).toBe(300);
       expect(r.received).toBe(300); // a veth inside one host loses nothing at this pace
-      // every reply timed on the kernel clock (the engine's flood default stamps 1 in 64)
-      expect(r.untimed ?? 0).toBe(0);
-      expect(r.rttNs.length).toBe(300);
+      if (r.mode === 'interval') {
+        // every probe TX-stamped: every reply timed on the kernel clock
+        expect(r.untimed ?? 0).toBe(0);
+        expect(r.txStampEvery).toBeUndefined();
+        expect(r.rttNs.length).toBe(300);
+      } else {
+        // the engine's flood default: 1 probe in 64 TX-stamped; the others are counted, untimed
+        expect(r.window).toBe(1);
+        expect(r.txStampEvery).toBe(64);
+        expect(r.rttNs.length).toBe(stampedInRow(30, 300));
+        expect(r.untimed).toBe(300 - stampedInRow(30, 300));
+      }
       const s = summarizeRow(r);
       expect(s.rtt!.minNs).toBeGreaterThan(0);
       expect(s.rtt!.p50Ns).toBeLessThanOrEqual(s.rtt!.p99Ns);
@@ -68,14 +87,17 @@ describePriv('vping bench on a real lab', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[1]).toMatch(/vping\s+ping \(iputils\)\s+vping ÷ ping/);
+    expect(lines[1]).toBe('flood rows: 1 probe in flight (as ping -f); ping ran ping -f on the same pair right after; echo/s = replies ÷ first-to-last send of the measured probes');
+    expect(lines[2]).toMatch(/^flood rows on the kernel clock: RTT figures from the TX-stamped probes only \(1 in 64/);
+    expect(lines[3]).toMatch(/vping\s+ping \(iputils\)\s+vping ÷ ping/);
+    expect(r.stdout).toContain(`* RTT figures from the replies timed on the row's clock only (TX-stamped 1 probe in 64): 1 ns1-ns2 56 flood: ${stampedInRow(50, 500)} of 500`);
     const rows = lines.filter((l) => /^\s+1\s+ns[12]-ns[12]/.test(l));
     expect(rows).toHaveLength(2);
     for (const l of rows) {
       const c = l.trim().split(/\s+/);
       // pair dir size mode | sent rcvd loss echo/s min avg max mdev | the same for ping | 3 ratios
       expect(c).toHaveLength(4 + 8 + 8 + 3);
-      expect(c.slice(4, 6)).toEqual(['500', '500']);
+      expect(c.slice(4, 6)).toEqual(['500', '500*']);
       expect(c.slice(12, 14)).toEqual(['500', '500']); // ping's own counts, parsed from its output
       expect(Number(c[20])).toBeGreaterThan(0);
     }
@@ -87,7 +109,8 @@ describePriv('vping bench on a real lab', () => {
     const run = await runBench({ lab: three, sizes: [56], modes: ['flood', 'interval'], dirs: ['ns1-ns2'], count: 200, warmup: 20, intervalMs: 2, clock: 'kernel', vsPing: false });
     expect(run.rows.map((r) => `${r.pair} ${r.mode}`)).toEqual(['1 flood', '2 flood', '3 flood', '1 interval', '2 interval', '3 interval']);
     expect(run.rows.map((r) => [r.sent, r.received, r.rttNs.length + (r.untimed ?? 0)])).toEqual(run.rows.map(() => [200, 200, 200]));
-    expect(run.rows.map((r) => r.untimed ?? 0)).toEqual([0, 0, 0, 0, 0, 0]);
+    const u = 200 - stampedInRow(20, 200);
+    expect(run.rows.map((r) => r.untimed ?? 0)).toEqual([u, u, u, 0, 0, 0]);
     const totals = summarizeTotals(run.rows);
     expect(totals).toHaveLength(2);
     for (const t of totals) {
@@ -111,8 +134,37 @@ describePriv('vping bench on a real lab', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^ {3}1 {2}ns1-ns2/m);
     expect(r.stdout).toMatch(/^ {3}3 {2}ns1-ns2/m);
-    expect(r.stdout).toMatch(/^ all {2}ns1-ns2 +56 +flood +300 +300 /m);
+    expect(r.stdout).toMatch(/^ all {2}ns1-ns2 +56 +flood +300 +300\* /m);
   });
+
+  it('a flood row as ping -f would count it: 20000 sent, 20000 received, echo/s over first-to-last measured send', async () => {
+    const run = await runBench({ lab: one, sizes: [56], modes: ['flood'], dirs: ['ns1-ns2'], count: 20000, warmup: 1000, intervalMs: 1, clock: 'kernel', vsPing: false });
+    const [r] = run.rows;
+    // a clean veth: nothing lost, nothing duplicated, every reply counted whether stamped or not
+    expect([r.sent, r.received, r.duplicates]).toEqual([20000, 20000, 0]);
+    expect(r.rttNs.length + (r.untimed ?? 0)).toBe(r.received);
+    expect(r.rttNs.length).toBe(stampedInRow(1000, 20000));
+    const s = summarizeRow(r);
+    expect(s.lossPercent).toBe(0);
+    // ping's time is first to last send; the row's window starts at its first measured probe,
+    // which precedes (or is) its first stamped one
+    expect(r.firstAtNs).toBeLessThanOrEqual(Math.min(...r.atNs));
+    expect(Math.max(...r.atNs)).toBeLessThanOrEqual(r.firstAtNs! + r.durationNs);
+    expect(s.echoPerSec).toBeCloseTo((20000 * 1e9) / r.durationNs, 6);
+  }, 120_000);
+
+  it('--window 8 runs vping and ping -f alike with 8 in flight; --tx-stamp-every 1 times every reply', async () => {
+    const run = await runBench({ lab: one, sizes: [56], modes: ['flood'], dirs: ['ns2-ns1'], count: 2000, warmup: 100, intervalMs: 1, clock: 'kernel', vsPing: true, window: 8, txStampEvery: 1 });
+    const [r] = run.rows;
+    expect([r.sent, r.received, r.untimed ?? 0, r.rttNs.length]).toEqual([2000, 2000, 0, 2000]);
+    expect(r.window).toBe(8);
+    expect(r.txStampEvery).toBeUndefined();
+    expect(r.peer!.argv).toEqual(expect.arrayContaining(['-f', '-l', '8']));
+    expect([r.peer!.transmitted, r.peer!.received]).toEqual([2000, 2000]);
+    const out = vping(['bench', ...labArgs(one), '--modes', 'flood', '--dirs', 'ns1-ns2', '-c', '300', '--warmup', '10', '-l', '4', '--vs-ping'], { timeout: 120_000 });
+    expect(out.status).toBe(0);
+    expect(out.stdout.split('\n')[1]).toBe('flood rows: 4 probes in flight (as ping -f -l 4); ping ran ping -f -l 4 on the same pair right after; echo/s = replies ÷ first-to-last send of the measured probes');
+  }, 120_000);
 
   it('-j prints one JSON document with every row', () => {
     const r = vping(['-j', 'bench', ...labArgs(one), '--modes', 'interval', '--dirs', 'ns2-ns1', '-c', '20', '--warmup', '0', '-i', '0.001'], { timeout: 60_000 });
@@ -144,6 +196,8 @@ describePriv('vping bench on a real lab', () => {
     for (const args of [
       ['bench', ...labArgs(one), '--sizes', '70000'],
       ['bench', ...labArgs(one), '--sizes', '56,-1'],
+      ['bench', ...labArgs(one), '--window', '0'],
+      ['bench', ...labArgs(one), '--tx-stamp-every', '70000'],
       ['bench', ...labArgs(one), '--modes', 'burst'],
       ['bench', ...labArgs(one), '-c', '0'],
       ['bench', '--ns', `${uniq('no')},${uniq('no')}`],

@@ -51,6 +51,7 @@ describe("reading iputils ping's statistics", () => {
   });
   it('builds the arguments of a row', () => {
     expect(pingArgs({ ns: 'a', destination: '10.0.0.2', count: 100, size: 1472, flood: true, intervalMs: 2 })).toEqual(['-n', '-q', '-c', '100', '-s', '1472', '-W', '2', '-f', '10.0.0.2']);
-    expect(pingArgs({ ns: 'a', destination: '10.0.0.2', count: 5, size: 56, flood: false, intervalMs: 2, timeoutS: 1 })).toEqual(['-n', '-q', '-c', '5', '-s', '56', '-W', '1', '-i', '0.002', '10.0.0.2']);
+    expect(pingArgs({ ns: 'a', destination: '10.0.0.2', count: 100, size: 56, flood: true, preload: 32, intervalMs: 2 })).toEqual(['-n', '-q', '-c', '100', '-s', '56', '-W', '2', '-f', '-l', '32', '10.0.0.2']);
+    expect(pingArgs({ ns: 'a', destination: '10.0.0.2', count: 5, size: 56, flood: false, preload: 32, intervalMs: 2, timeoutS: 1 })).toEqual(['-n', '-q', '-c', '5', '-s', '56', '-W', '1', '-i', '0.002', '10.0.0.2']);
   });
 });

@@ -90,6 +90,7 @@ describe('bench table', () => {
     expect(text).toBe(
       [
         "RTT in µs, clock kernel; percentiles by sockperf's rule; mdev by iputils' formula (whole µs)",
+        'flood rows: 1 probe in flight (as ping -f); echo/s = replies ÷ first-to-last send of the measured probes',
         'pair  dir      size  mode      sent  rcvd  loss  echo/s     min     p50     p90     p99   p99.9     max   mdev',
         '   1  ns1-ns2    56  flood        5     4   20%    2000   1.999   2.345   5.001   5.001   5.001   5.001  1.000',
         '   1  ns2-ns1  1472  interval     1     1    0%     100  10.000  10.000  10.000  10.000  10.000  10.000  0.000',
@@ -103,17 +104,23 @@ describe('bench table', () => {
     const dup = row({ clock: 'hrtime', rttNs: f64([1000, 1000, 1000]), sent: 2, received: 2, duplicates: 1 });
     const lines = formatBenchTable([summarizeRow(none), summarizeRow(dup)]).split('\n');
     expect(lines[0]).toContain('clocks hrtime, kernel');
-    expect(lines[1].split(/\s+/).slice(0, 6)).toEqual(['pair', 'dir', 'size', 'mode', 'clock', 'sent']);
-    expect(lines[2]).toMatch(/kernel +3 +0 +100% +0 +- +- +- +- +- +- +-$/);
-    expect(lines[3]).toMatch(/hrtime +2 +2\+1 +0% +2 +1\.000 /);
+    expect(lines[1]).toBe('flood rows: 1 probe in flight (as ping -f); echo/s = replies ÷ first-to-last send of the measured probes');
+    expect(lines[2].split(/\s+/).slice(0, 6)).toEqual(['pair', 'dir', 'size', 'mode', 'clock', 'sent']);
+    expect(lines[3]).toMatch(/kernel +3 +0 +100% +0 +- +- +- +- +- +- +-$/);
+    expect(lines[4]).toMatch(/hrtime +2 +2\+1 +0% +2 +1\.000 /);
   });
 
   it('marks rows whose RTT figures cover only part of the replies, and says how many', () => {
     const part = row({ rttNs: f64([1000, 2000]), sent: 5, received: 5, untimed: 3 });
     const lines = formatBenchTable([summarizeRow(part)]).trimEnd().split('\n');
-    expect(lines[2]).toMatch(/ 5 +5\* +0% /);
-    expect(lines[3]).toBe("* RTT figures from the replies timed on the row's clock only (no kernel TX stamp, or under 16 bytes of payload): 1 ns1-ns2 56 flood: 2 of 5");
+    expect(lines[3]).toMatch(/ 5 +5\* +0% /);
+    expect(lines[4]).toBe("* RTT figures from the replies timed on the row's clock only (no kernel TX stamp, or under 16 bytes of payload): 1 ns1-ns2 56 flood: 2 of 5");
     expect(formatBenchTable([summarizeRow(row({ rttNs: f64([1000]) }))])).not.toContain('*');
+    // a flood row TX-stamped 1 in 64 says so in the header and in the note
+    const sampled = formatBenchTable([summarizeRow(row({ rttNs: f64([1000, 2000]), sent: 5, received: 5, untimed: 3, txStampEvery: 64, window: 1 }))]).trimEnd().split('\n');
+    expect(sampled[2]).toBe('flood rows on the kernel clock: RTT figures from the TX-stamped probes only (1 in 64: the first 64, then every 64th, the engine\'s flood default; every probe and reply is counted)');
+    expect(sampled[5]).toBe("* RTT figures from the replies timed on the row's clock only (TX-stamped 1 probe in 64): 1 ns1-ns2 56 flood: 2 of 5");
+    expect(formatBenchTable([summarizeRow(row({ rttNs: f64([1000]), window: 32 }))]).split('\n')[1]).toBe('flood rows: 32 probes in flight (as ping -f -l 32); echo/s = replies ÷ first-to-last send of the measured probes');
   });
 
   it('adds a total block after a rule for several pairs', () => {
@@ -122,15 +129,15 @@ describe('bench table', () => {
     const rows = [p1, p2];
     const text = formatBenchTable(rows.map(summarizeRow), { totals: summarizeTotals(rows) });
     const lines = text.trimEnd().split('\n');
-    expect(lines[4]).toMatch(/^-+$/);
-    expect(lines[4].length).toBe(lines[1].length);
-    expect(lines[5]).toMatch(/^ all {2}ns1-ns2 +56 +flood +4 +4 +0% +4 +1\.000 +2\.000 +4\.000 +4\.000 +4\.000 +4\.000 +1\.000$/);
-    expect(lines[6]).toBe('pair "all": 2 pairs at once; counts added, echo/s over the time they covered together, RTT figures over all their samples');
+    expect(lines[5]).toMatch(/^-+$/);
+    expect(lines[5].length).toBe(lines[2].length);
+    expect(lines[6]).toMatch(/^ all {2}ns1-ns2 +56 +flood +4 +4 +0% +4 +1\.000 +2\.000 +4\.000 +4\.000 +4\.000 +4\.000 +1\.000$/);
+    expect(lines[7]).toBe('pair "all": 2 pairs at once; counts added, echo/s over the time they covered together, RTT figures over all their samples');
   });
 
   it('right-aligned cells end where their header ends, on every line', () => {
     const rows = [a, b, row({ pair: 12, size: 65507, rttNs: f64([123_456_789]), sent: 100000, received: 1 })].map(summarizeRow);
-    const lines = formatBenchTable(rows).split('\n').slice(1, -1);
+    const lines = formatBenchTable(rows).split('\n').slice(2, -1);
     const head = lines[0];
     for (const h of ['size', 'sent', 'rcvd', 'loss', 'echo/s', 'min', 'p50', 'p99.9', 'max', 'mdev']) {
       const end = head.indexOf(` ${h}`) + h.length + 1;
@@ -151,7 +158,9 @@ describe('vs-ping table', () => {
       durationNs: 1e6, // 2000 echo/s
       peer: { tool: 'ping', transmitted: 2, received: 2, duplicates: 0, timeMs: 2, rtt: { minUs: 4, avgUs: 5, maxUs: 6, mdevUs: 1 } },
     });
-    const lines = formatVsPingTable([summarizeRow(r)]).split('\n');
+    const all = formatVsPingTable([summarizeRow(r)]).split('\n');
+    expect(all[1]).toBe('flood rows: 1 probe in flight (as ping -f); ping ran ping -f on the same pair right after; echo/s = replies ÷ first-to-last send of the measured probes');
+    const lines = [all[0], ...all.slice(2)];
     // Group names start above their group's first column; groups are four spaces apart.
     expect(lines[1].split(/ {2,}/)).toEqual(['', 'vping', 'ping (iputils)', 'vping ÷ ping']);
     expect(lines[1].indexOf('vping')).toBe(30);
@@ -170,6 +179,6 @@ describe('vs-ping table', () => {
 
   it('leaves ping columns and ratios blank without ping figures', () => {
     const lines = formatVsPingTable([summarizeRow(row({ rttNs: f64([1000]) }))]).split('\n');
-    expect(lines[3]).toMatch(/ 0\.000( +-){11}$/);
+    expect(lines[4]).toMatch(/ 0\.000( +-){11}$/);
   });
 });

@@ -96,6 +96,20 @@ export interface BenchRow extends RowKey {
    */
   untimed?: number;
   /**
+   * Send instant of the first measured reply's probe (timed or not), ns since the run's epoch:
+   * where durationNs starts. Absent in older runs (the earliest atNs stands in).
+   */
+  firstAtNs?: number;
+  /**
+   * Flood rows: probes kept in flight (ping's -l; 1 is ping -f's own). Absent on interval rows.
+   */
+  window?: number;
+  /**
+   * Kernel-clock rows whose probes were TX-stamped one in N (the first N, then every Nth): the
+   * RTT figures then come from the stamped probes only (the rest are `untimed`). Absent: every probe.
+   */
+  txStampEvery?: number;
+  /**
    * One RTT per valid reply, duplicates included (ping's tsum counts them too), integer ns,
    * in arrival order: rttNs.length === received + duplicates − untimed.
    */
@@ -128,6 +142,10 @@ export interface BenchParams {
   warmup: number;
   intervalMs: number;
   vsPing: boolean;
+  /** Flood rows' probes in flight (absent in runs recorded before it was a parameter: 1). */
+  window?: number;
+  /** Kernel clock: flood rows TX-stamp one probe in N (null on the hrtime clock; absent in older runs: every probe). */
+  txStampEvery?: number | null;
 }
 
 export const BENCH_SCHEMA = 'vping.bench/1';
@@ -178,6 +196,10 @@ export function validateRow(r: BenchRow): void {
     throw new RangeError(`${label}: ${r.rttNs.length} RTT samples for ${r.received} replies + ${r.duplicates} duplicates − ${untimed} untimed`);
   }
   if (r.atNs.length !== r.rttNs.length) throw new RangeError(`${label}: atNs has ${r.atNs.length} entries, rttNs ${r.rttNs.length}`);
+  if (r.firstAtNs !== undefined && !Number.isSafeInteger(r.firstAtNs)) throw new RangeError(`${label}: firstAtNs = ${r.firstAtNs} is not an integer`);
+  for (const [k, v] of [['window', r.window], ['txStampEvery', r.txStampEvery]] as const) {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new RangeError(`${label}: ${k} = ${v} is not a positive integer`);
+  }
   checkIntegers(`${label}: rttNs`, r.rttNs, true);
   checkIntegers(`${label}: atNs`, r.atNs, false);
   if (r.trace) {

@@ -16,6 +16,8 @@ export interface PeerPingOptions {
   count: number;
   size: number;
   flood: boolean;
+  /** -l: probes in flight (default 1; ping -f's own) */
+  preload?: number;
   /** Interval in interval mode, ms. */
   intervalMs: number;
   /** -W: seconds to wait for a reply when none came. */
@@ -27,8 +29,11 @@ export interface PeerPingOptions {
 /** ping's arguments for a row: quiet (statistics only), numeric. */
 export function pingArgs(o: PeerPingOptions): string[] {
   const a = ['-n', '-q', '-c', String(o.count), '-s', String(o.size), '-W', String(o.timeoutS ?? 2)];
-  if (o.flood) a.push('-f');
-  else a.push('-i', (o.intervalMs / 1000).toString());
+  if (o.flood) {
+    a.push('-f');
+    // ping -f's own window is 1; a wider one is asked for as the bench's vping row has it
+    if (o.preload !== undefined && o.preload > 1) a.push('-l', String(o.preload));
+  } else a.push('-i', (o.intervalMs / 1000).toString());
   a.push(o.destination);
   return a;
 }

@@ -2,10 +2,18 @@
 // each payload size, each direction, each mode — with a warm-up before every row, all pairs
 // of a row at once, and (with vsPing) iputils ping on the same pairs right after. It records
 // every RTT sample with its instant into the BenchRun model; presenters do the rest.
+//
+// Samples come from the engine's batched stream (PingOptions.samples: Float64Array batches, no
+// object per reply), so the bench measures the engine, not a per-reply message. Flood rows run
+// on the engine's flood defaults: `window` probes in flight (1, as ping -f, unless asked) and
+// kernel TX stamps on 1 probe in FLOOD_TX_STAMP_EVERY (each stamp costs the kernel an skb clone
+// and an error-queue read). On the kernel clock a flood row's RTT figures therefore come from
+// the stamped probes only: the row says how many (`untimed` counts the others) and how they
+// were picked (`txStampEvery`); echo/s, sent and received count every probe and reply.
 import { hostname, release, availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { UsageError, VpingError } from '../../sys/errors.js';
-import { startPing, type PingEvent, type PingOptions, type Stats } from '../../icmp/index.js';
+import { FLOOD_TX_STAMP_EVERY, SAMPLE, SAMPLE_DUP, startPing, type PingOptions, type SampleBatch, type Stats } from '../../icmp/index.js';
 import { labStatus } from '../lab.js';
 import { labPairs, resolveLab, type LabEnd, type LabInput, type LabSpec } from '../spec.js';
 import {
@@ -36,6 +44,13 @@ export interface BenchOptions {
   vsPing: boolean;
   /** Seconds to wait for a reply when none came (ping's -W). Default 2. */
   timeoutS?: number;
+  /** Flood rows: probes in flight (ping's -l; vping and, with vsPing, ping alike). Default 1, as ping -f. */
+  window?: number;
+  /**
+   * Flood rows on the kernel clock: TX-stamp one probe in N (default FLOOD_TX_STAMP_EVERY, the
+   * engine's flood default; 1 stamps every probe at a cost in echo/s). Interval rows stamp every probe.
+   */
+  txStampEvery?: number;
 }
 
 export const BENCH_DEFAULTS = {
@@ -46,6 +61,8 @@ export const BENCH_DEFAULTS = {
   warmup: 100,
   intervalMs: 2,
   clock: 'kernel' as ClockSource,
+  window: 1,
+  txStampEvery: FLOOD_TX_STAMP_EVERY,
 } as const;
 
 export interface BenchProgress {
@@ -89,6 +106,10 @@ export function checkBenchOptions(o: BenchOptions, family: 4 | 6 = 4): void {
   if (!Number.isFinite(o.intervalMs) || o.intervalMs < 0 || o.intervalMs > 60_000) throw new UsageError(`--interval: ${o.intervalMs / 1000} s out of range 0-60`);
   if (o.clock !== 'kernel' && o.clock !== 'hrtime') throw new UsageError(`--clock: expected kernel or hrtime, not ${String(o.clock)}`);
   if (o.timeoutS !== undefined && (!Number.isFinite(o.timeoutS) || o.timeoutS <= 0)) throw new UsageError(`--timeout: ${o.timeoutS} must be a positive number of seconds`);
+  if (o.window !== undefined && (!isInt(o.window) || o.window < 1 || o.window > 65536)) throw new UsageError(`--window: ${o.window} out of range 1-65536`);
+  if (o.txStampEvery !== undefined && (!isInt(o.txStampEvery) || o.txStampEvery < 1 || o.txStampEvery > 65536)) {
+    throw new UsageError(`--tx-stamp-every: ${o.txStampEvery} out of range 1-65536`);
+  }
 }
 
 /** The lab, resolved and checked to be up; a VpingError naming what is missing otherwise. */
@@ -122,6 +143,16 @@ function legs(spec: LabSpec, dir: Direction): Leg[] {
   return labPairs(spec).map((p) => ({ pair: p.index, from: p.ends[dir === 'ns1-ns2' ? 0 : 1], to: p.ends[dir === 'ns1-ns2' ? 1 : 0] }));
 }
 
+/** Flood rows: probes in flight. */
+export function windowOf(o: Pick<BenchOptions, 'window'>): number {
+  return o.window ?? BENCH_DEFAULTS.window;
+}
+
+/** TX-stamp one probe in N for this row (kernel clock only): the flood's sampling, or every probe. */
+export function txStampEveryOf(mode: BenchMode, o: Pick<BenchOptions, 'txStampEvery'>): number {
+  return mode === 'flood' ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : 1;
+}
+
 function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, count: number): PingOptions {
   return {
     destination: leg.to.cidr.address,
@@ -130,13 +161,72 @@ function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, c
     size,
     flood: mode === 'flood',
     interval: mode === 'flood' ? 0 : o.intervalMs / 1000,
+    preload: mode === 'flood' ? windowOf(o) : 1,
     timeout: o.timeoutS ?? 2,
     clock: o.clock,
     quiet: true,
-    // Every probe TX-stamped: a kernel RTT for every echo, not the flood default's 1 in 64
-    // (which keeps \`vping ping -f\` fast but would leave the bench's percentiles to a sample).
-    ...(o.clock === 'kernel' ? { txStampEvery: 1 } : { kernelTimestamps: false }),
+    events: false,
+    samples: true,
+    // interval rows: every probe TX-stamped; flood rows: the engine's flood sampling (see the top)
+    ...(o.clock === 'kernel' ? { txStampEvery: txStampEveryOf(mode, o) } : { kernelTimestamps: false }),
   };
+}
+
+/** What one leg's sample stream adds up to, warm-up dropped (exported for the unit test). */
+export interface LegSamples {
+  received: number;
+  duplicates: number;
+  untimed: number;
+  rttNs: number[];
+  atNs: number[];
+  /** first and last measured send instant (ns on the stream's clock), NaN when none */
+  firstSentNs: number;
+  lastSentNs: number;
+}
+
+/**
+ * Fold sample batches (in arrival order) into a row's figures: the first `warmup` distinct
+ * replies are dropped (duplicates meanwhile still count as duplicates, as before); every later
+ * valid reply counts, and gives an RTT on `clock` when it has one (else it is `untimed`), at its
+ * send instant minus `originNs`.
+ */
+export class LegFold {
+  readonly r: LegSamples = { received: 0, duplicates: 0, untimed: 0, rttNs: [], atNs: [], firstSentNs: NaN, lastSentNs: NaN };
+  #skip: number;
+  readonly #field: number;
+  constructor(warmup: number, clock: ClockSource, readonly originNs: number) {
+    this.#skip = warmup;
+    this.#field = clock === 'kernel' ? SAMPLE.KERNEL_RTT_NS : SAMPLE.HRTIME_RTT_NS;
+  }
+  /** Returns how many replies of the batch were measured (for progress). */
+  add(b: SampleBatch): number {
+    const d = b.data;
+    const r = this.r;
+    let measured = 0;
+    for (let i = 0; i < b.count; i++) {
+      const o = i * SAMPLE.SIZE;
+      const dup = (d[o + SAMPLE.FLAGS] & SAMPLE_DUP) !== 0;
+      if (dup) r.duplicates++;
+      else if (this.#skip > 0) {
+        this.#skip--;
+        continue;
+      } else r.received++;
+      measured++;
+      const sent = d[o + SAMPLE.SENT_NS];
+      if (!dup) {
+        if (!(sent >= r.firstSentNs)) r.firstSentNs = sent;
+        if (!(sent <= r.lastSentNs)) r.lastSentNs = sent;
+      }
+      const v = d[o + this.#field];
+      if (v !== v) {
+        r.untimed++;
+        continue;
+      }
+      r.rttNs.push(Math.round(v));
+      r.atNs.push(Math.round(sent - this.originNs));
+    }
+    return measured;
+  }
 }
 
 /**
@@ -145,46 +235,21 @@ function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, c
  * replies are dropped. Every later valid reply gives its RTT on the chosen clock and its send
  * instant (reply instant − RTT).
  */
-async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, epochRealNs: number, onReplies: (n: number) => void): Promise<BenchRow> {
-  const rtt: number[] = [];
-  const at: number[] = [];
-  let untimed = 0;
-  let skip = o.warmup;
-  let duplicates = 0;
-  let received = 0;
-  const session = startPing({ ...pingOptions(leg, key.size, key.mode, o, o.warmup + o.count), events: true });
-  session.on('event', (e: PingEvent) => {
-    if (e.type !== 'reply' || e.badChecksum) return;
-    if (skip > 0 && !e.dup) {
-      skip--;
-      return;
-    }
-    if (e.dup) duplicates++;
-    else received++;
-    const v = o.clock === 'kernel' ? e.kernelRttNs : e.hrtimeRttNs;
-    if (v === null) {
-      untimed++;
-      return;
-    }
-    rtt.push(Math.round(v));
-    at.push(Math.round(e.realUs * 1000 - v - epochRealNs));
-    onReplies(1);
+async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, epochMonoNs: number, onReplies: (n: number) => void): Promise<BenchRow> {
+  const fold = new LegFold(o.warmup, o.clock, epochMonoNs);
+  const session = startPing(pingOptions(leg, key.size, key.mode, o, o.warmup + o.count));
+  session.on('samples', (b) => {
+    const n = fold.add(b);
+    if (n) onReplies(n);
   });
   const r = await session.done;
   const st: Stats = r.stats;
-  // First to last measured send (ping's `time` over the measured part). Without samples to
-  // tell (tiny payloads, nothing came back) the engine's first-to-last send, scaled to the
-  // measured share of the probes.
+  const { received, duplicates, untimed, rttNs: rtt, atNs: at } = fold.r;
+  // First to last measured send (ping's `time` over the measured part): the send instants of
+  // the measured replies, timed or not. With fewer than two (nothing came back) the engine's
+  // first-to-last send, scaled to the measured share of the probes.
   let durationNs = st.transmitted > 1 ? Math.round((st.elapsedNs * Math.max(0, st.transmitted - o.warmup - 1)) / (st.transmitted - 1)) : 0;
-  if (at.length > 1) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const t of at) {
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
-    durationNs = hi - lo;
-  }
+  if (received > 1) durationNs = Math.round(fold.r.lastSentNs - fold.r.firstSentNs);
   const row: BenchRow = {
     pair: leg.pair,
     ...key,
@@ -198,6 +263,9 @@ async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, 
     atNs: Float64Array.from(at),
   };
   if (untimed) row.untimed = untimed;
+  if (received > 0) row.firstAtNs = Math.round(fold.r.firstSentNs - epochMonoNs);
+  if (key.mode === 'flood') row.window = windowOf(o);
+  if (o.clock === 'kernel' && txStampEveryOf(key.mode, o) > 1) row.txStampEvery = txStampEveryOf(key.mode, o);
   return row;
 }
 
@@ -208,6 +276,8 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
   if (o.vsPing) assertPeerPing();
   const startedAt = new Date().toISOString();
   const epochRealNs = realNowNs();
+  // the sample stream's send instants are on process.hrtime's clock: atNs counts from this reading
+  const epochMonoNs = Number(process.hrtime.bigint());
   const rows: BenchRow[] = [];
   const steps: Omit<RowKey, 'pair'>[] = [];
   for (const size of o.sizes) for (const dir of o.dirs) for (const mode of o.modes) steps.push({ size, dir, mode });
@@ -221,7 +291,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
     progress('vping', 0);
     const stepRows = await Promise.all(
       ls.map((l) =>
-        measureLeg(l, key, o, epochRealNs, (n) => {
+        measureLeg(l, key, o, epochMonoNs, (n) => {
           seen += n;
           const t = performance.now();
           if (t - last > 100) {
@@ -235,10 +305,10 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
     if (o.vsPing) {
       progress('ping', 0);
       if (o.warmup > 0) {
-        await Promise.all(ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.warmup, size: key.size, flood: key.mode === 'flood', intervalMs: o.intervalMs, timeoutS: o.timeoutS })));
+        await Promise.all(ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.warmup, size: key.size, flood: key.mode === 'flood', preload: key.mode === 'flood' ? windowOf(o) : 1, intervalMs: o.intervalMs, timeoutS: o.timeoutS })));
       }
       const peers: PeerFigures[] = await Promise.all(
-        ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.count, size: key.size, flood: key.mode === 'flood', intervalMs: o.intervalMs, timeoutS: o.timeoutS })),
+        ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.count, size: key.size, flood: key.mode === 'flood', preload: key.mode === 'flood' ? windowOf(o) : 1, intervalMs: o.intervalMs, timeoutS: o.timeoutS })),
       );
       stepRows.forEach((r, k) => (r.peer = peers[k]));
     }
@@ -261,6 +331,8 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
       warmup: o.warmup,
       intervalMs: o.intervalMs,
       vsPing: o.vsPing,
+      window: windowOf(o),
+      txStampEvery: o.clock === 'kernel' ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : null,
     },
     rows,
   };

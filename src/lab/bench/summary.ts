@@ -187,6 +187,10 @@ export interface RowSummary {
   duplicates: number;
   /** Valid replies without an RTT on the row's clock (see BenchRow.untimed). */
   untimed: number;
+  /** Flood rows: probes in flight (BenchRow.window). */
+  window?: number;
+  /** Kernel TX stamps on one probe in N (BenchRow.txStampEvery); absent: every probe. */
+  txStampEvery?: number;
   lossPercent: number;
   echoPerSec: number;
   durationNs: number;
@@ -223,6 +227,8 @@ export function summarizeRow(r: BenchRow): RowSummary {
     durationNs: r.durationNs,
     rtt: summarizeRtt(r.rttNs),
   };
+  if (r.window !== undefined) s.window = r.window;
+  if (r.txStampEvery !== undefined) s.txStampEvery = r.txStampEvery;
   if (r.peer) s.peer = summarizePeer(r.peer);
   if (r.trace) s.trace = summarizeTrace(r.trace);
   return s;
@@ -301,9 +307,9 @@ export function unionWindowNs(rows: readonly BenchRow[]): number | null {
   let start = Infinity;
   let end = -Infinity;
   for (const r of rows) {
-    if (r.atNs.length === 0) return null;
-    let first = Infinity;
-    for (let i = 0; i < r.atNs.length; i++) if (r.atNs[i] < first) first = r.atNs[i];
+    if (r.firstAtNs === undefined && r.atNs.length === 0) return null;
+    let first = r.firstAtNs ?? Infinity;
+    if (r.firstAtNs === undefined) for (let i = 0; i < r.atNs.length; i++) if (r.atNs[i] < first) first = r.atNs[i];
     start = Math.min(start, first);
     end = Math.max(end, first + r.durationNs);
   }
@@ -342,6 +348,8 @@ export function summarizeTotals(rows: readonly BenchRow[]): RowSummary[] {
       durationNs: window ?? Math.max(...g.map((r) => r.durationNs)),
       rtt: summarizeRtt(concat(g.map((r) => r.rttNs))),
     };
+    if (g[0].window !== undefined) s.window = g[0].window;
+    if (g[0].txStampEvery !== undefined) s.txStampEvery = g[0].txStampEvery;
     const peers = g.map((r) => r.peer).filter((p): p is PeerFigures => p !== undefined);
     if (peers.length === g.length) s.peer = poolPeers(peers);
     return s;

@@ -182,6 +182,7 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
   }
   const lines = [
     `RTT in µs, ${clockNote(all)}; percentiles by sockperf's rule; mdev by iputils' formula (whole µs)`,
+    ...floodNote(all, false),
     ...layoutColumns(cols, body),
   ];
   if (opts.totals?.length) {
@@ -192,12 +193,33 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
   return lines.join('\n') + '\n';
 }
 
-/** Rows whose RTT figures cover only part of their replies say so. */
+/** What a flood row measured: the window, how echo/s is counted, and (vs ping) ping's command. */
+function floodNote(rows: readonly RowSummary[], vsPing: boolean): string[] {
+  const flood = rows.filter((r) => r.mode === 'flood');
+  if (!flood.length) return [];
+  const windows = [...new Set(flood.map((r) => r.window ?? 1))];
+  const w = windows.length === 1 ? windows[0] : null;
+  const inFlight = w === null ? `${windows.join('/')} probes in flight` : w === 1 ? '1 probe in flight (as ping -f)' : `${w} probes in flight (as ping -f -l ${w})`;
+  const peer = vsPing ? `; ping ran ${w === null || w === 1 ? 'ping -f' : `ping -f -l ${w}`} on the same pair right after` : '';
+  const lines = [`flood rows: ${inFlight}${peer}; echo/s = replies ÷ first-to-last send of the measured probes`];
+  const sampled = [...new Set(flood.filter((r) => r.clock === 'kernel' && r.txStampEvery).map((r) => r.txStampEvery as number))];
+  if (sampled.length) {
+    const n = sampled.join('/');
+    lines.push(`flood rows on the kernel clock: RTT figures from the TX-stamped probes only (1 in ${n}: the first ${n}, then every ${n}th, the engine's flood default; every probe and reply is counted)`);
+  }
+  return lines;
+}
+
+/** Rows whose RTT figures cover only part of their replies say so, with how many they cover. */
 function untimedNote(rows: readonly RowSummary[]): string[] {
   const marked = rows.filter((r) => r.untimed > 0);
   if (!marked.length) return [];
   const parts = marked.map((r) => `${r.pair} ${r.dir} ${r.size} ${r.mode}: ${r.received + r.duplicates - r.untimed} of ${r.received + r.duplicates}`);
-  return [`* RTT figures from the replies timed on the row's clock only (no kernel TX stamp, or under 16 bytes of payload): ${parts.join('; ')}`];
+  const every = [...new Set(marked.filter((r) => r.txStampEvery).map((r) => r.txStampEvery))].join('/');
+  const why = !every
+    ? 'no kernel TX stamp, or under 16 bytes of payload'
+    : marked.every((r) => r.txStampEvery) ? `TX-stamped 1 probe in ${every}` : `TX-stamped 1 probe in ${every} on flood rows, no kernel TX stamp, or under 16 bytes of payload`;
+  return [`* RTT figures from the replies timed on the row's clock only (${why}): ${parts.join('; ')}`];
 }
 
 /**
@@ -262,6 +284,7 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
   const all = [...rows, ...(opts.totals ?? [])];
   const lines = [
     `RTT in µs; vping ${clockNote(all)}, ping its own (whole µs); mdev by iputils' formula on both sides`,
+    ...floodNote(all, true),
     ...layoutColumns(cols, body),
     'ratios are vping ÷ ping: echo/s above 1 and RTT below 1 favour vping',
   ];
