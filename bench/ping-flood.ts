@@ -20,7 +20,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { FLOOD_TX_STAMP_EVERY, startPing, ping, type PingResult } from '../src/icmp/index.js';
+import { FLOOD_TX_STAMP_EVERY, startPing, ping, type PingOptions, type PingResult } from '../src/icmp/index.js';
 import { withNetns } from '../src/ns/netns.js';
 
 const argv = process.argv.slice(2);
@@ -237,6 +237,18 @@ async function longRun(ns: string, dst: string): Promise<void> {
   console.log(`  running, from 100,000 on: min ${mib(lo)}, max ${mib(hi)} MiB (spread ${mib(hi - lo)} MiB); first tick ${mib(marks[0].rss)} MiB; after the worker ended ${mib(after)} MiB`);
 }
 
+/** A flood with the engine's sample stream on, read on the main thread as the bench reads it. */
+async function withSamples(o: PingOptions): Promise<PingResult> {
+  const s = startPing({ ...o, events: false, samples: true });
+  let n = 0;
+  s.on('samples', (b) => {
+    n += b.count;
+  });
+  const r = await s.done;
+  if (n !== r.stats.received + r.stats.duplicates) throw new Error(`sample stream: ${n} samples for ${r.stats.received} replies`);
+  return r;
+}
+
 async function main(): Promise<void> {
   if (process.geteuid?.() !== 0) {
     console.error('ping-flood bench: needs root (namespaces, raw sockets)');
@@ -255,6 +267,8 @@ async function main(): Promise<void> {
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH, txStampEvery: 1 }), `vping -f -l ${BATCH}, every probe TX-stamped`));
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH, kernelTimestamps: false }), `vping -f -l ${BATCH}, no kernel stamps`));
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true }), 'vping -f (one in flight, as ping -f)'));
+    rows.push(vpingRow(await withSamples({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true }), 'vping -f, sample stream on (what vping bench reads)'));
+    rows.push(vpingRow(await withSamples({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH }), `vping -f -l ${BATCH}, sample stream on`));
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, threads: 2 }), 'vping -f, 2 flows on 2 cores (ping uses 1)'));
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH, threads: 2 }), `vping -f -l ${BATCH}/flow, 2 flows on 2 cores`));
     rows.push(await iputilsTwo(lab.ns1, lab.a2, COUNT));
