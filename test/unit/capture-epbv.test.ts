@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WORD_COPY_MAX } from '../../src/link/capture/epb.js';
-import { EpbVecWalker as EpbWalker, VEC_FRAMES } from '../../src/link/capture/epbv.js';
+import { EpbVecWalker, EpbVecWalker as EpbWalker, VEC_FRAMES } from '../../src/link/capture/epbv.js';
 import type { FrameHandler } from '../../src/link/capture/ring.js';
 import { PcapngWriter } from '../../src/link/pcap/writer.js';
 
@@ -93,6 +93,17 @@ const frameArb = fc.record({
 });
 
 describe('EpbVecWalker (zero-copy pcapng hot path)', () => {
+  it('after warm() (V8 compiled on made-up frames), a walker still writes what the generic path writes', () => {
+    EpbVecWalker.warm();
+    EpbVecWalker.warm(); // once per process
+    const frames: Frame[] = Array.from({ length: 50 }, (_, i) => ({ sec: 7, nsec: i, caplen: 40 + i, len: 99, pkttype: i % 5, mac: 82, seed: i }));
+    const { ring, words } = ringOf(frames);
+    const want = expected(join(dir, 'w-want.pcapng'), frames, ring, true, true);
+    const got = walked(join(dir, 'w-got.pcapng'), frames, ring, words, true, true);
+    expect(got.captured).toBe(50);
+    expect(got.file.equals(want)).toBe(true);
+  });
+
   it('writes a ping flood block byte for byte as PcapngWriter.packet does', () => {
     const frames: Frame[] = Array.from({ length: 200 }, (_, i) => ({
       sec: 1700000000 + (i >> 6), nsec: (i * 7_654_321) % 1e9, caplen: 98, len: 98, pkttype: i & 1 ? 4 : 0, mac: 82, seed: i,

@@ -148,6 +148,8 @@ export class CaptureSession {
     const sink = this.#opts.sink;
     const fast = sink instanceof PcapngWriter && !this.#opts.onFrame && this.#left === Infinity;
     const dir = this.#opts.direction ?? 'inout';
+    // compile the walker before the capture starts (moves ~10 ms of CPU to start-up; saves none)
+    if (fast) EpbVecWalker.warm();
     this.#ports.forEach((p, i) => {
       const wo = { ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler };
       p.fast = fast ? new EpbVecWalker(sink, wo) : null;
