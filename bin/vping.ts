@@ -21,7 +21,14 @@ program
   .option('-n, --netns <name>', 'run the command inside the named network namespace (as ip -n)')
   .option('-j, --json', 'print JSON where the command shows something')
   .enablePositionalOptions()
-  .showHelpAfterError()
+  // Commander's own errors (unknown option, missing argument) as one line, like ours.
+  .configureOutput({
+    writeErr: (str) => {
+      if (!str.startsWith('error: ')) return void process.stderr.write(str); // help shown for a bare group
+      const line = str.trim().split('\n')[0].slice('error: '.length);
+      process.stderr.write(`vping: ${line} (see vping --help)\n`);
+    },
+  })
   .exitOverride();
 
 await registerCommands(program);

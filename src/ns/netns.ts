@@ -89,8 +89,9 @@ export type NetnsRef = NetNs | string | null | undefined;
 export function withNetns<T>(ns: NetnsRef, fn: () => T): T {
   if (ns === null || ns === undefined) return checkSync(fn());
   const target = typeof ns === 'string' ? openNetns(ns) : ns;
-  const home = currentNetns();
+  let home: NetNs | null = null;
   try {
+    home = currentNetns();
     setns(target.fd, CLONE_NEWNET, `setns(${target.label})`);
     try {
       return checkSync(fn());
@@ -99,13 +100,15 @@ export function withNetns<T>(ns: NetnsRef, fn: () => T): T {
       setns(home.fd, CLONE_NEWNET, 'setns(back to the original namespace)');
     }
   } finally {
-    home.close();
+    home?.close();
     if (typeof ns === 'string') target.close();
   }
 }
 
 function checkSync<T>(v: T): T {
   if (v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function') {
+    // The refused promise still settles later: keep its rejection from going unhandled.
+    (v as unknown as Promise<unknown>).then(undefined, () => undefined);
     throw new VpingError('EASYNC', 'withNetns: the function returned a promise; namespaces can only be entered synchronously');
   }
   return v;

@@ -261,3 +261,12 @@ describePriv('vping lab ping', () => {
     expect(isOneLineError(vping(['lab', 'ping', '--ns', `${n},${n}b`]))).toBe(true);
   });
 });
+
+describe('commander errors follow the same contract', () => {
+  it('an unknown option or a missing argument: one line, exit 2', () => {
+    for (const args of [['-n', 'x', 'ping', '--bogus', '1.2.3.4'], ['netns', 'add'], ['frob'], ['lab', 'up', '--nope']]) {
+      const r = vping(args);
+      expect({ args, ok: isOneLineError(r), stderr: r.stderr }).toEqual({ args, ok: true, stderr: expect.stringContaining('see vping --help') });
+    }
+  });
+});

@@ -48,7 +48,8 @@ describe('number formats', () => {
   const cc = spawnSync('cc', ['--version']).status === 0;
   const dir = mkdtempSync(join(tmpdir(), 'vping-g-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  (cc ? it : it.skip)("loss agrees with ping's printf for random tx/rx", () => {
+  // With CI=true a missing compiler fails the test instead of skipping it.
+  (cc || process.env.CI === 'true' ? it : it.skip)("loss agrees with ping's printf for random tx/rx", () => {
     const src = join(dir, 'g.c');
     const exe = join(dir, 'g');
     writeFileSync(
