@@ -12,6 +12,8 @@ export interface BenchJson {
   method: { percentiles: string; mdev: string; units: string };
   rows: (RowSummary & { samples?: { rttNs: number[]; atNs: number[] }; traceSamples?: Record<string, number[]> })[];
   totals: RowSummary[];
+  /** The run was stopped (SIGINT/SIGTERM) before its sweep ended; rows cut short say `interrupted` too. */
+  interrupted: boolean;
 }
 
 export function benchJson(run: BenchRun, opts: { samples?: boolean } = {}): BenchJson {
@@ -38,5 +40,6 @@ export function benchJson(run: BenchRun, opts: { samples?: boolean } = {}): Benc
       return s;
     }),
     totals: summarizeTotals(run.rows),
+    interrupted: run.interrupted ?? false,
   };
 }

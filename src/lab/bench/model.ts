@@ -118,6 +118,8 @@ export interface BenchRow extends RowKey {
   atNs: Float64Array;
   trace?: TraceSegments;
   peer?: PeerFigures;
+  /** The run was stopped (SIGINT/SIGTERM) while this row was measured: its figures cover the echoes up to then. */
+  interrupted?: boolean;
 }
 
 export interface HostInfo {
@@ -160,6 +162,8 @@ export interface BenchRun {
   host: HostInfo;
   params: BenchParams;
   rows: BenchRow[];
+  /** The run was stopped before the sweep ended: `rows` holds what was measured until then. */
+  interrupted?: boolean;
 }
 
 /** The canonical label of a row, e.g. `pair 1 ns1-ns2 56 B flood`. */

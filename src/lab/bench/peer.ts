@@ -85,11 +85,15 @@ export function assertPeerPing(command = 'ping'): string {
 }
 
 /** Run ping for one row inside the source namespace; resolves with its statistics. */
-export function runPeerPing(o: PeerPingOptions): Promise<PeerFigures> {
+export function runPeerPing(o: PeerPingOptions, signal?: AbortSignal): Promise<PeerFigures> {
   const cmd = o.command ?? 'ping';
   const args = pingArgs(o);
   // Started while switched into the namespace: the child is forked by this thread.
   const child: ChildProcess = withNetns(o.ns, () => spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  // Stopped: SIGINT, as Ctrl-C would; ping prints its statistics so far and exits.
+  const onAbort = (): void => void child.kill('SIGINT');
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -97,6 +101,7 @@ export function runPeerPing(o: PeerPingOptions): Promise<PeerFigures> {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.on('error', (e) => reject(new VpingError('EPEER', `cannot run ${cmd}: ${e.message}`, { cause: e })));
     child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
       // ping exits 1 when replies were missing: its statistics are still the answer.
       try {
         const f = parsePingStatistics(out, [cmd, ...args]);

@@ -69,6 +69,7 @@ export function formatPrometheus(run: BenchRun, rows: readonly RowSummary[] = ru
   const f = {
     info: new Family('vping_bench_info', 'gauge', 'The bench run: lab, host and kernel (value always 1).'),
     start: new Family('vping_bench_start_timestamp_seconds', 'gauge', 'Wall-clock start of the bench run, seconds since the Unix epoch.'),
+    interrupted: new Family('vping_bench_interrupted', 'gauge', '1 when the run was stopped (SIGINT/SIGTERM) before its sweep ended: the rows are those measured until then; else 0.'),
     rtt: new Family(
       'vping_rtt_seconds',
       'summary',
@@ -105,6 +106,7 @@ export function formatPrometheus(run: BenchRun, rows: readonly RowSummary[] = ru
   );
   const started = Date.parse(run.startedAt);
   if (Number.isFinite(started)) f.start.sample([], started / 1000);
+  f.interrupted.sample([], run.interrupted ? 1 : 0);
   for (const r of rows) {
     const L = rowLabels(r);
     f.rtt.summary(L, r.rtt);

@@ -82,6 +82,13 @@ export interface BenchHooks {
   onProgress?(p: BenchProgress): void;
   /** The rows of one step, as soon as they are measured. */
   onRows?(rows: BenchRow[]): void;
+  /**
+   * Stop the run (the CLI aborts it on SIGINT/SIGTERM): the engine sessions of the row being
+   * measured stop as ping does on Ctrl-C, that row keeps what came back (marked `interrupted`),
+   * no further row starts, and runBench resolves with the rows so far (`run.interrupted`).
+   * A running iputils ping (vsPing) gets SIGINT and its statistics so far are kept.
+   */
+  signal?: AbortSignal;
 }
 
 const isInt = (v: number): boolean => Number.isInteger(v);
@@ -235,14 +242,26 @@ export class LegFold {
  * replies are dropped. Every later valid reply gives its RTT on the chosen clock and its send
  * instant (reply instant − RTT).
  */
-async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, epochMonoNs: number, onReplies: (n: number) => void): Promise<BenchRow> {
+async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, epochMonoNs: number, onReplies: (n: number) => void, signal?: AbortSignal): Promise<BenchRow> {
   const fold = new LegFold(o.warmup, o.clock, epochMonoNs);
   const session = startPing(pingOptions(leg, key.size, key.mode, o, o.warmup + o.count));
   session.on('samples', (b) => {
     const n = fold.add(b);
     if (n) onReplies(n);
   });
-  const r = await session.done;
+  let stopped = false;
+  const onAbort = (): void => {
+    stopped = true;
+    session.stop();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  let r;
+  try {
+    r = await session.done;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
   const st: Stats = r.stats;
   const { received, duplicates, untimed, rttNs: rtt, atNs: at } = fold.r;
   // First to last measured send (ping's `time` over the measured part): the send instants of
@@ -266,6 +285,7 @@ async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, 
   if (received > 0) row.firstAtNs = Math.round(fold.r.firstSentNs - epochMonoNs);
   if (key.mode === 'flood') row.window = windowOf(o);
   if (o.clock === 'kernel' && txStampEveryOf(key.mode, o) > 1) row.txStampEvery = txStampEveryOf(key.mode, o);
+  if (stopped) row.interrupted = true;
   return row;
 }
 
@@ -281,7 +301,13 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
   const rows: BenchRow[] = [];
   const steps: Omit<RowKey, 'pair'>[] = [];
   for (const size of o.sizes) for (const dir of o.dirs) for (const mode of o.modes) steps.push({ size, dir, mode });
+  const signal = hooks.signal;
+  let interrupted = false;
   for (let i = 0; i < steps.length; i++) {
+    if (signal?.aborted) {
+      interrupted = true;
+      break;
+    }
     const key = steps[i];
     const ls = legs(spec, key.dir);
     const progress = (phase: BenchProgress['phase'], received: number): void =>
@@ -298,23 +324,49 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
             last = t;
             progress('vping', seen);
           }
-        }),
+        }, signal),
       ),
     );
     progress('vping', seen);
+    if (stepRows.some((r) => r.interrupted)) {
+      // Stopped during this row: keep the pairs that measured anything (a stop in the warm-up
+      // leaves nothing), no ping beside them (it would not run the same echoes), no further row.
+      const kept = stepRows.filter((r) => r.sent > 0);
+      for (const r of kept) {
+        r.interrupted = true;
+        validateRow(r);
+      }
+      rows.push(...kept);
+      if (kept.length) hooks.onRows?.(kept);
+      interrupted = true;
+      break;
+    }
     if (o.vsPing) {
       progress('ping', 0);
-      if (o.warmup > 0) {
-        await Promise.all(ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.warmup, size: key.size, flood: key.mode === 'flood', preload: key.mode === 'flood' ? windowOf(o) : 1, intervalMs: o.intervalMs, timeoutS: o.timeoutS })));
+      // Stopped while ping runs: vping's figures for this row are whole; ping's are kept only
+      // when its measured run was under way and printed its statistics (marked interrupted).
+      try {
+        if (o.warmup > 0) {
+          await Promise.all(ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.warmup, size: key.size, flood: key.mode === 'flood', preload: key.mode === 'flood' ? windowOf(o) : 1, intervalMs: o.intervalMs, timeoutS: o.timeoutS }, signal)));
+        }
+        if (!signal?.aborted) {
+          const peers: PeerFigures[] = await Promise.all(
+            ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.count, size: key.size, flood: key.mode === 'flood', preload: key.mode === 'flood' ? windowOf(o) : 1, intervalMs: o.intervalMs, timeoutS: o.timeoutS }, signal)),
+          );
+          stepRows.forEach((r, k) => (r.peer = peers[k]));
+        }
+      } catch (e) {
+        if (!signal?.aborted) throw e;
       }
-      const peers: PeerFigures[] = await Promise.all(
-        ls.map((l) => runPeerPing({ ns: l.from.ns, destination: l.to.cidr.address, count: o.count, size: key.size, flood: key.mode === 'flood', preload: key.mode === 'flood' ? windowOf(o) : 1, intervalMs: o.intervalMs, timeoutS: o.timeoutS })),
-      );
-      stepRows.forEach((r, k) => (r.peer = peers[k]));
+      if (signal?.aborted) {
+        interrupted = true;
+        for (const r of stepRows) if (r.peer) r.interrupted = true;
+      }
     }
     for (const r of stepRows) validateRow(r);
     rows.push(...stepRows);
     hooks.onRows?.(stepRows);
+    if (interrupted) break;
   }
   return {
     schema: BENCH_SCHEMA,
@@ -335,5 +387,6 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
       txStampEvery: o.clock === 'kernel' ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : null,
     },
     rows,
+    ...(interrupted ? { interrupted: true } : {}),
   };
 }

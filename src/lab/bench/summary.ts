@@ -197,6 +197,8 @@ export interface RowSummary {
   rtt: RttSummary | null;
   peer?: PeerSummary;
   trace?: SegmentSummary;
+  /** BenchRow.interrupted: stopped while measured. */
+  interrupted?: boolean;
 }
 
 export function summarizePeer(p: PeerFigures): PeerSummary {
@@ -231,6 +233,7 @@ export function summarizeRow(r: BenchRow): RowSummary {
   if (r.txStampEvery !== undefined) s.txStampEvery = r.txStampEvery;
   if (r.peer) s.peer = summarizePeer(r.peer);
   if (r.trace) s.trace = summarizeTrace(r.trace);
+  if (r.interrupted) s.interrupted = true;
   return s;
 }
 

@@ -79,13 +79,13 @@ export function echoHeaderLine(): string {
 }
 
 /** The closing block: counts, then each leg's distribution. */
-export function traceSummary(t: Pick<TraceResult, 'sent' | 'answered' | 'complete' | 'summary' | 'capture' | 'source' | 'destination'>): string {
+export function traceSummary(t: Pick<TraceResult, 'sent' | 'answered' | 'complete' | 'summary' | 'capture' | 'source' | 'destination'> & { interrupted?: boolean }): string {
   // SEGMENTS name the ends tap1 (source) and tap2 (destination): say which they are here.
   const named = (x: string): string => x.replace('tap1', end(t.source)).replace('tap2', end(t.destination));
   const lines: string[] = [];
   lines.push(
     `--- trace statistics ---`,
-    `${t.sent} echoes sent, ${t.answered} answered, ${t.complete} seen at all four points`,
+    `${t.sent} echoes sent, ${t.answered} answered, ${t.complete} seen at all four points${t.interrupted ? ' (interrupted)' : ''}`,
   );
   const s: SegmentSummary = t.summary;
   const cols: Column[] = [

@@ -53,6 +53,8 @@ export interface TraceResult {
   complete: number;
   /** Per interface, as tcpdump's exit lines. */
   capture: InterfaceSummary[];
+  /** Stopped (TraceHooks.signal) before `count` echoes were sent: the echoes are those sent until then. */
+  interrupted: boolean;
 }
 
 export interface TraceHooks {
@@ -60,6 +62,12 @@ export interface TraceHooks {
   onStart?(info: { source: TraceEnd; destination: TraceEnd; size: number; count: number }): void;
   /** Each echo once its reply is in and its frames have been seen (or the run ended). */
   onEcho?(e: TracedEcho): void;
+  /**
+   * Stop the trace (the CLI aborts it on SIGINT/SIGTERM): no further echo is sent (the one
+   * waiting for its reply gets it, up to the timeout), the capture takes what is left in its
+   * rings, the pcapng is closed complete, and runTrace resolves with the echoes sent so far.
+   */
+  signal?: AbortSignal;
 }
 
 export function checkTraceOptions(o: TraceOptions, family: 4 | 6 = 4): void {
@@ -71,7 +79,19 @@ export function checkTraceOptions(o: TraceOptions, family: 4 | 6 = 4): void {
   if (o.dir !== undefined && o.dir !== 'ns1-ns2' && o.dir !== 'ns2-ns1') throw new UsageError(`--dir: expected ns1-ns2 or ns2-ns1, not ${String(o.dir)}`);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Wait ms, or less if the signal aborts meanwhile. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Per-echo legs as the bench model's TraceSegments (complete echoes only); send instants
@@ -122,6 +142,8 @@ export async function runTrace(o: TraceOptions, hooks: TraceHooks = {}): Promise
   const probes: Probe[] = [];
   const emitted: TracedEcho[] = [];
   let running: Promise<unknown> | null = null;
+  const signal = hooks.signal;
+  let interrupted = false;
   try {
     if (writing) {
       writer = openWriter(o.pcapng!, 'pcapng', session.labels.map((name) => ({ name, linktype: 1, snaplen }))) as PcapngWriter;
@@ -150,9 +172,13 @@ export async function runTrace(o: TraceOptions, hooks: TraceHooks = {}): Promise
       }
     };
     for (let seq = 1; seq <= o.count; seq++) {
+      if (signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       probes.push(prober.echo(seq, o.timeoutMs));
       // The pause lets the capture's callbacks run: they read the rings between echoes.
-      await sleep(seq < o.count ? o.intervalMs : 0);
+      await sleep(seq < o.count ? o.intervalMs : 0, signal);
       flush(false);
     }
   } finally {
@@ -185,6 +211,7 @@ export async function runTrace(o: TraceOptions, hooks: TraceHooks = {}): Promise
     answered: probes.filter((p) => p.recvNs !== null).length,
     complete: echoes.filter((e) => e.segments).length,
     capture: session.summary(),
+    interrupted,
   };
 }
 
@@ -222,15 +249,21 @@ export function traceAsBenchRun(t: TraceResult, o: Pick<TraceOptions, 'intervalM
  * payload size of the run, and attach the legs to that pair's row (the interval row when
  * there is one: a trace sends one echo at a time, as interval mode does).
  */
-export async function traceBenchRows(run: BenchRun, lab: LabInput | LabSpec, count: number, o: { intervalMs: number; timeoutMs?: number }, hooks: { onTrace?(dir: Direction, size: number): void } = {}): Promise<void> {
+export async function traceBenchRows(run: BenchRun, lab: LabInput | LabSpec, count: number, o: { intervalMs: number; timeoutMs?: number }, hooks: { onTrace?(dir: Direction, size: number): void; signal?: AbortSignal } = {}): Promise<void> {
   const seen = new Set<string>();
   for (const r of run.rows) {
+    if (hooks.signal?.aborted) {
+      run.interrupted = true;
+      return;
+    }
     if (r.pair !== 1) continue;
     const k = `${r.dir}|${r.size}`;
     if (seen.has(k)) continue;
     seen.add(k);
     hooks.onTrace?.(r.dir, r.size);
-    const t = await runTrace({ lab, pair: 1, dir: r.dir, count, intervalMs: Math.max(o.intervalMs, 1), size: r.size, timeoutMs: o.timeoutMs ?? 1000 });
+    const t = await runTrace({ lab, pair: 1, dir: r.dir, count, intervalMs: Math.max(o.intervalMs, 1), size: r.size, timeoutMs: o.timeoutMs ?? 1000 }, { signal: hooks.signal });
+    if (t.interrupted) run.interrupted = true;
+    if (t.interrupted && t.complete === 0) return;
     const target = run.rows.find((x) => x.pair === 1 && x.dir === r.dir && x.size === r.size && x.mode === 'interval') ?? r;
     target.trace = traceSegments(t.echoes, run.epochNs);
   }
