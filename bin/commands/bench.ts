@@ -17,6 +17,7 @@ import { traceBenchRows } from '../../src/lab/trace/run.js';
 import { action, printJson, requireRoot } from '../run.js';
 import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
 import { int, list, seconds } from '../args.js';
+import { onInterrupt } from './interrupt.js';
 
 interface BenchCliOptions extends LabCliOptions {
   sizes: string;
@@ -35,6 +36,7 @@ interface BenchCliOptions extends LabCliOptions {
   samples?: boolean;
   progress?: boolean;
   trace?: string;
+  json?: boolean;
 }
 
 
@@ -87,6 +89,12 @@ function progressLine(p: BenchProgress): string {
   return `[${p.step}/${p.steps}] ${what}: ${tail}`;
 }
 
+/** The table's last word on a stopped run: how many rows, and which were cut short. */
+export function interruptedNote(measured: number, cut: readonly { pair: number | 'all'; dir: string; size: number; mode: string }[]): string {
+  const which = cut.length ? `; cut short (figures up to the stop): ${cut.map((r) => `${r.pair} ${r.dir} ${r.size} ${r.mode}`).join(', ')}` : '';
+  return `interrupted: ${measured} row${measured === 1 ? '' : 's'} measured before the stop${which}`;
+}
+
 export function register(program: Command): void {
   withLabOptions(
     program
@@ -109,9 +117,10 @@ export function register(program: Command): void {
     .option('--trace <n>', 'also trace n echoes per direction and size on pair 1 (captures both ends): the legs go in the report and JSON')
     .option('--samples', 'with --json: include every RTT sample')
     .option('--no-progress', 'no live progress line on stderr')
+    .option('-j, --json', 'JSON output (as the global -j; either place works)')
     .action(
       action(async (o: BenchCliOptions, cmd: Command) => {
-        const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
+        const json = (o.json ?? false) || (cmd.optsWithGlobals<{ json?: boolean }>().json ?? false);
         const opts = benchOptions(o);
         const traceCount = o.trace === undefined ? 0 : int('--trace', o.trace);
         if (o.trace !== undefined && (traceCount < 1 || traceCount > 65535)) throw new UsageError(`--trace: ${o.trace} out of range 1-65535`);
@@ -122,25 +131,37 @@ export function register(program: Command): void {
         if (opts.vsPing) assertPeerPing();
         const live = (o.progress ?? true) && process.stderr.isTTY === true;
         let shown = false;
-        const run = await runBench(opts, {
-          onProgress: live
-            ? (p) => {
-                process.stderr.write(`\r\x1b[K${progressLine(p)}`);
-                shown = true;
-              }
-            : undefined,
-        });
-        if (traceCount) {
-          await traceBenchRows(run, opts.lab, traceCount, { intervalMs: opts.intervalMs, timeoutMs: (opts.timeoutS ?? 2) * 1000 }, {
-            onTrace: live
-              ? (dir, size) => {
-                  process.stderr.write(`\r\x1b[Ktrace ${dir} ${size} B: ${traceCount} echoes`);
+        // Ctrl-C / SIGTERM: the row being measured stops as ping does, no further row starts,
+        // and the rows so far are printed and written (marked interrupted).
+        const stop = onInterrupt();
+        let run;
+        try {
+          run = await runBench(opts, {
+            signal: stop.signal,
+            onProgress: live
+              ? (p) => {
+                  process.stderr.write(`\r\x1b[K${progressLine(p)}`);
                   shown = true;
                 }
               : undefined,
           });
+          if (traceCount && !run.interrupted) {
+            await traceBenchRows(run, opts.lab, traceCount, { intervalMs: opts.intervalMs, timeoutMs: (opts.timeoutS ?? 2) * 1000 }, {
+              signal: stop.signal,
+              onTrace: live
+                ? (dir, size) => {
+                    process.stderr.write(`\r\x1b[Ktrace ${dir} ${size} B: ${traceCount} echoes`);
+                    shown = true;
+                  }
+                : undefined,
+            });
+          }
+        } finally {
+          stop.dispose();
         }
         if (shown) process.stderr.write('\r\x1b[K');
+        // As ping on SIGINT: 0 when anything came back, 1 when nothing did.
+        if (run.interrupted && !run.rows.some((r) => r.received > 0)) process.exitCode = 1;
         if (o.report) writeReport(o.report, run);
         if (o.prom) writeAtomically(o.prom, formatPrometheus(run));
         if (json) {
@@ -149,7 +170,9 @@ export function register(program: Command): void {
         }
         const rows = run.rows.map(summarizeRow);
         const totals = summarizeTotals(run.rows);
-        process.stdout.write(opts.vsPing ? formatVsPingTable(rows, { totals }) : formatBenchTable(rows, { totals }));
+        // stopped in the first row's warm-up: no row, so no table, only the note
+        if (rows.length || !run.interrupted) process.stdout.write(opts.vsPing ? formatVsPingTable(rows, { totals }) : formatBenchTable(rows, { totals }));
+        if (run.interrupted) process.stdout.write(interruptedNote(run.rows.length, rows.filter((r) => r.interrupted)) + '\n');
         if (o.report) process.stdout.write(`report: ${o.report}\n`);
         if (o.prom) process.stdout.write(`prometheus: ${o.prom}\n`);
       }),

@@ -10,6 +10,7 @@ import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummar
 import { action, printJson, requireRoot } from '../run.js';
 import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
 import { int, seconds } from '../args.js';
+import { onInterrupt } from './interrupt.js';
 
 interface TraceCliOptions extends LabCliOptions {
   pair: string;
@@ -20,6 +21,7 @@ interface TraceCliOptions extends LabCliOptions {
   timeout: string;
   write?: string;
   report?: string;
+  json?: boolean;
 }
 
 
@@ -53,16 +55,20 @@ export function register(program: Command): void {
     .option('-W, --timeout <s>', 'seconds to wait for each reply', '1')
     .option('-w, --write <file.pcapng>', 'keep the capture of both ends in a pcapng file')
     .option('--report <file.html>', "write the bench's HTML report of this trace (legs stacked per echo)")
+    .option('-j, --json', 'JSON output (as the global -j; either place works)')
     .action(
       action(async (o: TraceCliOptions, cmd: Command) => {
-        const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
+        const json = (o.json ?? false) || (cmd.optsWithGlobals<{ json?: boolean }>().json ?? false);
         const opts = traceOptions(o);
         if (o.write !== undefined) assertReportWritable(o.write, 'the capture');
         if (o.report !== undefined) assertReportWritable(o.report, 'the report');
         requireRoot('trace');
         const spec = requireLabUp(opts.lab);
         let headed = false;
+        // Ctrl-C / SIGTERM: stop sending, drain the rings, close the pcapng, print what was traced.
+        const stop = onInterrupt();
         const t = await runTrace(opts, {
+          signal: stop.signal,
           onStart: json ? undefined : (i) => process.stdout.write(traceHeader(i, i.count)),
           onEcho: json
             ? undefined
@@ -73,7 +79,7 @@ export function register(program: Command): void {
                 }
                 process.stdout.write(echoLine(echoCells(e)) + '\n');
               },
-        });
+        }).finally(() => stop.dispose());
         if (o.report) writeReport(o.report, traceAsBenchRun(t, opts, spec.ns.join(','), spec.pairs), { title: `vping trace — ${t.source.ns} → ${t.destination.ns}` });
         if (json) {
           printJson({
@@ -91,6 +97,7 @@ export function register(program: Command): void {
             echoes: t.echoes.map(echoJson),
             summary: t.summary,
             capture: t.capture,
+            interrupted: t.interrupted,
           });
         } else {
           process.stdout.write(`\n${traceSummary(t)}`);
