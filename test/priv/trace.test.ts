@@ -1,7 +1,7 @@
 // vping trace on a lab the test builds: every echo seen at the four points in time order,
 // legs non-negative, and its crossing times equal to those tcpdump reads from the pcapng
 // vping wrote; bad input exits 2 with one line.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,38 @@ import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabInput } from '../../src/lab/spec.js';
 import { runTrace } from '../../src/lab/trace/run.js';
 import { describePriv, peer, uniq } from '../helpers/priv.js';
-import { isOneLineError, vping } from '../helpers/cli.js';
+import { isOneLineError, vping, VPING, type CliResult } from '../helpers/cli.js';
+
+/**
+ * Start `vping …args`, send `sig` once `ready(stdout)` holds (or after `afterMs` when none is
+ * given), and collect what it printed and how it ended.
+ */
+function interrupted(args: string[], o: { ready?: (out: string) => boolean; afterMs?: number; sig?: NodeJS.Signals; timeout?: number }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [VPING, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const send = (): void => {
+      if (sent) return;
+      sent = true;
+      child.kill(o.sig ?? 'SIGINT');
+    };
+    const guard = setTimeout(() => child.kill('SIGKILL'), o.timeout ?? 60_000);
+    const timer = o.ready ? null : setTimeout(send, o.afterMs ?? 1000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (o.ready?.(stdout)) send();
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(guard);
+      if (timer) clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const lab: LabInput = { ns: [uniq('vt'), uniq('vt')], ifnames: ['vt0', 'vt1'], addrs: ['10.215.0.1/24', '10.215.0.2/24'] };
@@ -98,6 +129,57 @@ describePriv('vping trace on a real pair', () => {
     expect(lines.filter((l) => /^ {4}[123] {2}/.test(l))).toHaveLength(3);
     expect(r.stdout).toMatch(/^3 echoes sent, 3 answered, 3 seen at all four points$/m);
     expect(r.stdout).toMatch(new RegExp(`^crossing +${lab.ns![0]}:vt0 out +${lab.ns![1]}:vt1 in +\\d+\\.\\d{3}`, 'm'));
+  });
+
+  it('Ctrl-C: stops sending, prints the statistics, exits 0, and the pcapng holds every printed echo', async () => {
+    const file = join(dir, 'int.pcapng');
+    const echoLines = (out: string): string[] => out.split('\n').filter((l) => /^ +\d+ {2}/.test(l));
+    const r = await interrupted(['trace', ...labArgs, '-c', '1000', '-i', '0.01', '-w', file], { ready: (out) => echoLines(out).length >= 30 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    const seqs = echoLines(r.stdout).map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(seqs.length).toBeGreaterThanOrEqual(30);
+    expect(seqs.length).toBeLessThan(1000);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const m = new RegExp(`^(\\d+) echoes sent, (\\d+) answered, (\\d+) seen at all four points \\(interrupted\\)$`, 'm').exec(r.stdout);
+    expect(m, r.stdout.slice(-600)).not.toBeNull();
+    expect(Number(m![1])).toBe(seqs.length);
+    expect(r.stdout).toMatch(/^crossing +\S+ out +\S+ in +\d+\.\d{3}/m);
+    expect(r.stdout).toContain(`capture: ${file}\n`);
+    // tcpdump, the judge: each printed echo's request and reply, each seen at both ends
+    const lines = peer('tcpdump', ['-r', file, '-n'], { timeout: 30_000 }).split('\n');
+    for (const seq of seqs) {
+      for (const kind of ['request', 'reply']) {
+        const n = lines.filter((l) => new RegExp(`ICMP echo ${kind}, id \\d+, seq ${seq},`).test(l)).length;
+        expect(n, `echo ${kind} seq ${seq}`).toBe(2);
+      }
+    }
+  });
+
+  it('SIGTERM with -j after the command: one JSON document marked interrupted, the pcapng complete', async () => {
+    const file = join(dir, 'term.pcapng');
+    const r = await interrupted(['trace', ...labArgs, '-c', '1000', '-i', '0.01', '-w', file, '-j'], { afterMs: 1500, sig: 'SIGTERM' });
+    expect(r.status).toBe(0);
+    const t = JSON.parse(r.stdout) as { id: number; sent: number; answered: number; interrupted: boolean; echoes: EchoJson[] };
+    expect(t.interrupted).toBe(true);
+    expect(t.sent).toBeGreaterThan(0);
+    expect(t.sent).toBeLessThan(1000);
+    expect(t.echoes).toHaveLength(t.sent);
+    const judged = tcpdumpInstants(file, t.id);
+    for (const e of t.echoes.filter((x) => x.recvNs !== null)) {
+      expect(judged.get(`request ${e.seq}`), `request ${e.seq}`).toHaveLength(2);
+      expect(judged.get(`reply ${e.seq}`), `reply ${e.seq}`).toHaveLength(2);
+    }
+  });
+
+  it('-j works before and after the command alike', () => {
+    const a = vping(['-j', 'trace', ...labArgs, '-c', '2', '-i', '0.01'], { timeout: 60_000 });
+    const b = vping(['trace', ...labArgs, '-c', '2', '-i', '0.01', '--json'], { timeout: 60_000 });
+    for (const r of [a, b]) {
+      expect(r.status).toBe(0);
+      const t = JSON.parse(r.stdout) as { sent: number; answered: number; interrupted: boolean };
+      expect([t.sent, t.answered, t.interrupted]).toEqual([2, 2, false]);
+    }
   });
 
   it('bad input: one line, exit 2, no file', () => {
