@@ -13,6 +13,27 @@ import { runBench } from '../../src/lab/bench/run.js';
 import { summarizeRow, summarizeTotals } from '../../src/lab/bench/summary.js';
 import { describePriv, uniq } from '../helpers/priv.js';
 import { isOneLineError, vping } from '../helpers/cli.js';
+import { interrupted } from '../helpers/interrupt.js';
+
+/** Prometheus text, strictly enough to catch a cut file: HELP/TYPE before samples, every sample line well formed, a final line feed. */
+function promSamples(text: string): Map<string, number> {
+  if (!text.endsWith('\n')) throw new Error('no final line feed');
+  const typed = new Set<string>();
+  const out = new Map<string, number>();
+  for (const line of text.slice(0, -1).split('\n')) {
+    const t = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|summary|histogram|untyped)$/.exec(line);
+    if (t) typed.add(t[1]);
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`bad sample line ${line}`);
+    const fam = m[1].replace(/_(sum|count)$/, '');
+    if (!typed.has(m[1]) && !typed.has(fam)) throw new Error(`${m[1]} before its TYPE`);
+    const v = Number(m[3]);
+    if (Number.isNaN(v) && m[3] !== 'NaN') throw new Error(`bad value ${m[3]}`);
+    out.set(m[1] + (m[2] ?? ''), v);
+  }
+  return out;
+}
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -189,6 +210,63 @@ describePriv('vping bench on a real lab', () => {
     expect(html).toContain('id="chart-trace-0"');
     expect(html).toContain('id="chart-trace-1"');
     expect(html).not.toContain('id="chart-trace"');
+  });
+
+  it('Ctrl-C: the row being measured stops, the table prints the rows so far, report and Prometheus file are written, exit 0', async () => {
+    const report = join(dir, 'int.html');
+    const prom = join(dir, 'int.prom');
+    // 1 ms apart, 100000 echoes per row: minutes of work, stopped after the first row is under way
+    const r = await interrupted(['bench', ...labArgs(one), '--modes', 'interval', '--dirs', 'ns1-ns2,ns2-ns1', '-c', '100000', '--warmup', '10', '-i', '0.001', '--report', report, '--prom', prom], { afterMs: 2500 });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /^\s+1\s+ns[12]-ns[12]/.test(l));
+    expect(rows).toHaveLength(1); // the second direction never started
+    const c = rows[0].trim().split(/\s+/);
+    expect(c.slice(0, 4)).toEqual(['1', 'ns1-ns2', '56', 'interval']);
+    const [sent, rcvd] = [Number(c[4]), Number(c[5])];
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(100000);
+    expect(rcvd).toBeGreaterThan(0);
+    expect(rcvd).toBeLessThanOrEqual(sent);
+    expect(r.stdout).toContain('interrupted: 1 row measured before the stop; cut short (figures up to the stop): 1 ns1-ns2 56 interval\n');
+    expect(r.stdout).toContain(`report: ${report}\nprometheus: ${prom}\n`);
+    // the report: the whole page, with the row's data in it
+    const html = readFileSync(report, 'utf8');
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(html).toContain('id="chart-latency-interval"');
+    expect(html).toContain('ns1-ns2 56 B interval');
+    // the Prometheus file: well formed, the row's counts as the table printed them, marked interrupted
+    const p = promSamples(readFileSync(prom, 'utf8'));
+    const L = '{pair="1",dir="ns1-ns2",size="56",mode="interval",clock="kernel"}';
+    expect(p.get(`vping_echo_sent_total${L}`)).toBe(sent);
+    expect(p.get(`vping_echo_received_total${L}`)).toBe(rcvd);
+    expect(p.get('vping_bench_interrupted')).toBe(1);
+    expect([...p.keys()].some((k) => k.includes('ns2-ns1'))).toBe(false);
+  });
+
+  it('SIGTERM with --json after the command: the rows so far in one JSON document, marked interrupted; nothing measured: exit 1', async () => {
+    const r = await interrupted(['bench', ...labArgs(one), '--modes', 'interval', '--dirs', 'ns2-ns1', '-c', '100000', '--warmup', '10', '-i', '0.001', '--json'], { afterMs: 2000, sig: 'SIGTERM' });
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.interrupted).toBe(true);
+    expect(j.rows).toHaveLength(1);
+    expect(j.rows[0]).toMatchObject({ dir: 'ns2-ns1', mode: 'interval', interrupted: true });
+    expect(j.rows[0].received).toBeGreaterThan(0);
+    // stopped in the warm-up (10 s of it): no row, the note alone, and ping's status for "no reply"
+    const w = await interrupted(['bench', ...labArgs(one), '--modes', 'interval', '--dirs', 'ns1-ns2', '-c', '10', '--warmup', '10000', '-i', '0.001'], { afterMs: 1500 });
+    expect(w.status).toBe(1);
+    expect(w.stdout).toBe('interrupted: 0 rows measured before the stop\n');
+  });
+
+  it('-j works before and after the command alike', () => {
+    const args = [...labArgs(one), '--modes', 'interval', '--dirs', 'ns1-ns2', '-c', '5', '--warmup', '0', '-i', '0.001'];
+    for (const r of [vping(['-j', 'bench', ...args]), vping(['bench', ...args, '-j'])]) {
+      expect(r.status).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.interrupted).toBe(false);
+      expect(j.rows[0]).toMatchObject({ dir: 'ns1-ns2', sent: 5, received: 5 });
+    }
   });
 
   it('bad input: one line, exit 2, nothing written', () => {

@@ -1,7 +1,7 @@
 // vping trace on a lab the test builds: every echo seen at the four points in time order,
 // legs non-negative, and its crossing times equal to those tcpdump reads from the pcapng
 // vping wrote; bad input exits 2 with one line.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,38 +11,9 @@ import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabInput } from '../../src/lab/spec.js';
 import { runTrace } from '../../src/lab/trace/run.js';
 import { describePriv, peer, uniq } from '../helpers/priv.js';
-import { isOneLineError, vping, VPING, type CliResult } from '../helpers/cli.js';
+import { isOneLineError, vping } from '../helpers/cli.js';
+import { interrupted } from '../helpers/interrupt.js';
 
-/**
- * Start `vping …args`, send `sig` once `ready(stdout)` holds (or after `afterMs` when none is
- * given), and collect what it printed and how it ended.
- */
-function interrupted(args: string[], o: { ready?: (out: string) => boolean; afterMs?: number; sig?: NodeJS.Signals; timeout?: number }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VPING, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    const send = (): void => {
-      if (sent) return;
-      sent = true;
-      child.kill(o.sig ?? 'SIGINT');
-    };
-    const guard = setTimeout(() => child.kill('SIGKILL'), o.timeout ?? 60_000);
-    const timer = o.ready ? null : setTimeout(send, o.afterMs ?? 1000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      if (o.ready?.(stdout)) send();
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      clearTimeout(guard);
-      if (timer) clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr });
-    });
-  });
-}
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const lab: LabInput = { ns: [uniq('vt'), uniq('vt')], ifnames: ['vt0', 'vt1'], addrs: ['10.215.0.1/24', '10.215.0.2/24'] };
