@@ -18,6 +18,10 @@ export interface CaptureTarget {
   ifName: string;
 }
 
+/** Block retire timeouts (tpacket_req3.tp_retire_blk_tov), ms. */
+export const RETIRE_PRINT_MS = 8;
+export const RETIRE_WRITE_MS = 64;
+
 export type DirectionFilter = 'in' | 'out' | 'inout';
 
 export interface CaptureOptions {
@@ -35,7 +39,8 @@ export interface CaptureOptions {
   sink?: PacketSink | null;
   /** Called per frame with a copy of it (for printing); sorted by time within a wake-up. */
   onFrame?: ((f: CapturedFrame) => void) | null;
-  /** ms for the kernel to hand over a part-filled block (latency of printed lines). */
+  /** ms for the kernel to hand over a part-filled block (latency of printed lines).
+   * Default 8 when printing (onFrame), else 64. */
   retireMs?: number;
   /** Told once when an interface goes down or vanishes (the others go on). */
   onGone?: ((label: string) => void) | null;
@@ -118,7 +123,12 @@ export class CaptureSession {
     const kib = opts.bufferKiB ?? 8192;
     const blockSize = 1 << 20;
     const blockCount = Math.max(2, Math.ceil((kib * 1024) / blockSize));
-    const ropts: RingOptions = { blockSize, blockCount, filter, ignoreOutgoing: opts.direction === 'in', retireMs: opts.retireMs ?? 8 };
+    // Printing: the kernel hands over a part-filled block after 8 ms (the latency of lines).
+    // Only writing: after 64 ms — fuller blocks, fewer wake-ups and writev calls (A/B on
+    // the 100k-echo flood: 115 vs 128 ns/packet, 6 alternating rounds); libpcap uses
+    // tcpdump's 1000 ms timeout here.
+    const retireMs = opts.retireMs ?? (opts.onFrame ? RETIRE_PRINT_MS : RETIRE_WRITE_MS);
+    const ropts: RingOptions = { blockSize, blockCount, filter, ignoreOutgoing: opts.direction === 'in', retireMs };
     const rings: { ring: PacketRing; label: string }[] = [];
     try {
       for (const t of targets) {
