@@ -10,6 +10,7 @@
 // and an error-queue read). On the kernel clock a flood row's RTT figures therefore come from
 // the stamped probes only: the row says how many (`untimed` counts the others) and how they
 // were picked (`txStampEvery`); echo/s, sent and received count every probe and reply.
+import { setMaxListeners } from 'node:events';
 import { hostname, release, availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { UsageError, VpingError } from '../../sys/errors.js';
@@ -302,6 +303,8 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
   const steps: Omit<RowKey, 'pair'>[] = [];
   for (const size of o.sizes) for (const dir of o.dirs) for (const mode of o.modes) steps.push({ size, dir, mode });
   const signal = hooks.signal;
+  // Every pair's leg (and its ping) listens for the stop at once: N pairs, not a leak.
+  if (signal) setMaxListeners(Math.max(10, 2 * spec.pairs + 10), signal);
   let interrupted = false;
   for (let i = 0; i < steps.length; i++) {
     if (signal?.aborted) {
