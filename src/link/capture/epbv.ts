@@ -4,8 +4,7 @@
 // iovecs at a time — so the only copy of a frame is the kernel's, into the page cache (as
 // tcpdump's fwrite of a frame is one copy into stdio's buffer and a second into the cache).
 // Every batch is written before walk() returns, i.e. before the ring hands the block back
-// to the kernel. Bytes written equal EpbWalker's and PcapngWriter.packet's
-// (test/unit/capture-epbv).
+// to the kernel. Bytes written equal PcapngWriter.packet's (test/unit/capture-epbv).
 //
 // Per frame, 2 iovecs: the frame in the ring, then one scratch segment holding the frame's
 // padding, epb_flags, opt_endofopt and total length, followed by the next frame's 28-byte
@@ -15,9 +14,19 @@ import { addressOf, pinned } from '../../sys/libc.js';
 import { IOV_MAX, IOVEC, writevAll } from '../../sys/iov.js';
 import { EPB, EPB_OPT, BT } from '../pcap/format.js';
 import { nsHalves, PcapngWriter } from '../pcap/writer.js';
-import type { BlockWalker } from './ring.js';
-import type { EpbWalkerOptions } from './epb.js';
+import type { BlockWalker, FrameHandler } from './ring.js';
 import { SLL, TP3, TP_STATUS, BLOCK, PACKET_TYPE } from './tpacket.js';
+
+export interface EpbWalkerOptions {
+  /** The pcapng interface id of this ring. */
+  ifId: number;
+  /** Keep inbound (pkttype 0–3) frames. */
+  keepIn: boolean;
+  /** Keep outbound (PACKET_OUTGOING) frames. */
+  keepOut: boolean;
+  /** Called for a frame that needs the generic path (a VLAN tag to put back). */
+  slow: FrameHandler;
+}
 
 const W_NEXT = TP3.NEXT >>> 2;
 const W_SEC = TP3.SEC >>> 2;
