@@ -1,7 +1,8 @@
 // Each command group lives in its own file and registers itself here. Only the module of
 // the command being run is loaded (each pulls in its own layers: the ICMP engine, capture,
 // libpcap, the report's chart library), so a command starts without paying for the others;
-// help, and anything unrecognised, loads them all so commander can list or reject it.
+// the top-level help, and anything unrecognised, load them all so commander can list or
+// reject it.
 import type { Command } from 'commander';
 
 type Register = (program: Command) => void;
@@ -20,21 +21,23 @@ const modules: Record<string, () => Promise<Register>> = {
 // Command names (and aliases) to the module that registers them.
 const owner: Record<string, string> = { a: 'link', addr: 'link', address: 'link' };
 
-/** The command word in argv: the first word after the global options (-n NS, -j). */
-export function commandWord(argv: string[]): string | undefined {
+/** The command word in argv (the first word after the global options -n NS, -j) and where it is. */
+export function commandWord(argv: string[]): { word: string; at: number } | undefined {
   for (let i = 2; i < argv.length; i++) {
     const w = argv[i];
     if (w === '-n' || w === '--netns') i++;
     else if (w.startsWith('-')) continue;
-    else return w;
+    else return { word: w, at: i };
   }
   return undefined;
 }
 
 export async function registerCommands(program: Command, argv: string[] = process.argv): Promise<void> {
-  const word = commandWord(argv);
-  const name = word === undefined ? undefined : (owner[word] ?? word);
-  const wanted = name !== undefined && name in modules && !argv.includes('--help') && !argv.includes('-h') ? [name] : Object.keys(modules);
+  const found = commandWord(argv);
+  const name = found === undefined ? undefined : (owner[found.word] ?? found.word);
+  // `vping --help …` (help asked before any command) lists every command: load them all.
+  const helpFirst = argv.slice(2, found?.at ?? argv.length).some((w) => w === '-h' || w === '--help');
+  const wanted = name !== undefined && name in modules && !helpFirst ? [name] : Object.keys(modules);
   const registers = await Promise.all(wanted.map((m) => modules[m]()));
   for (const r of registers) r(program);
 }
