@@ -27,6 +27,8 @@ const fn = {
   sendmmsg: libc.func('int sendmmsg(int fd, void *msgvec, unsigned int vlen, int flags)'),
   close: libc.func('int close(int fd)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+  ppoll: libc.func('int ppoll(void *fds, unsigned long nfds, void *tmo, void *sigmask)'),
+  prctl: libc.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
   open: libc.func('int open(const char *path, int flags, uint32_t mode)'),
   flock: libc.func('int flock(int fd, int op)'),
   mkdir: libc.func('int mkdir(const char *path, uint32_t mode)'),
@@ -200,6 +202,20 @@ export function close(fd: number): void {
 /** poll over a caller-built pollfd array (8 bytes each); returns ready count or -errno. */
 export function pollSoft(fds: Buffer, nfds: number, timeoutMs: number): number {
   return soft(fn.poll(fds, nfds, timeoutMs));
+}
+const ppollTs = Buffer.alloc(16);
+/** ppoll with a nanosecond timeout (null: wait forever); returns ready count or -errno. */
+export function ppollSoft(fds: Buffer, nfds: number, timeoutNs: number | null): number {
+  if (timeoutNs === null) return soft(fn.ppoll(fds, nfds, null, null));
+  const t = Math.max(0, Math.trunc(timeoutNs));
+  ppollTs.writeBigInt64LE(BigInt(Math.floor(t / 1e9)), 0);
+  ppollTs.writeBigInt64LE(BigInt(t % 1e9), 8);
+  return soft(fn.ppoll(fds, nfds, ppollTs, null));
+}
+const PR_SET_TIMERSLACK = 29;
+/** The calling thread's timer slack (default 50 µs): how late the kernel may fire its timers. */
+export function setTimerSlackNs(ns: number): void {
+  check('prctl(PR_SET_TIMERSLACK)', fn.prctl(PR_SET_TIMERSLACK, ns, 0, 0, 0));
 }
 export function open(path: string, flags: number, mode = 0): number {
   return check(() => `open(${path})`, fn.open(path, flags | O_CLOEXEC, mode));
