@@ -9,7 +9,7 @@ import { compileFilter, PCAP_MAX_SNAPLEN } from '../../sys/pcap.js';
 import type { Direction } from '../decode/printer.js';
 import { PcapngWriter, type IfStats, type PacketSink } from '../pcap/writer.js';
 import { EpbVecWalker } from './epbv.js';
-import { PacketRing, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
+import { PacketRing, attachFilter, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
 import { ENETDOWN, ENODEV, ENXIO, PACKET_TYPE } from './tpacket.js';
 
 export interface CaptureTarget {
@@ -265,12 +265,22 @@ export class CaptureSession {
   }
 
   /**
-   * End the capture: wait for the kernel to hand over its part-filled blocks (twice
-   * the retire timeout), take every frame left, then close the rings.
+   * End the capture: first close the door (a reject-all filter, so the kernel queues no new
+   * frame and counts none as received), then wait for it to hand over its part-filled
+   * blocks (twice the retire timeout), take every frame left, then close the rings. So on
+   * Ctrl-C every frame counted as received by filter is in the output.
    */
   stop(): Promise<StopReason> {
     if (!this.#done) this.#done = Promise.resolve('stopped');
     if (this.#finished) return this.#done;
+    for (const p of this.#ports) {
+      if (p.gone || p.ring.closed) continue;
+      try {
+        attachFilter(p.ring.fd, snaplenProgram(0));
+      } catch {
+        /* the interface is going away: what is in the ring is still drained below */
+      }
+    }
     const wait = Math.max(...this.#ports.map((p) => p.ring.retireMs)) * 2 + 5;
     setTimeout(() => this.#finish('stopped'), wait);
     return this.#done;
