@@ -19,30 +19,20 @@ import { labStatus } from '../lab.js';
 import { labPairs, resolveLab, type LabEnd, type LabInput, type LabSpec } from '../spec.js';
 import {
   BENCH_SCHEMA, DIRECTIONS, MAX_PAYLOAD_V4, MIN_PAYLOAD, MODES, validateRow,
-  type BenchMode, type BenchRow, type BenchRun, type ClockSource, type Direction, type PeerFigures, type RowKey,
+  type BenchMode, type BenchParams, type BenchRow, type BenchRun, type ClockSource, type Direction, type PeerFigures, type RowKey,
 } from './model.js';
 import { assertPeerPing, runPeerPing } from './peer.js';
 
 /** IPv6 allows 20 bytes more payload (no IPv4 header in the 65535). */
 const MAX_PAYLOAD_V6 = 65527;
 
-export interface BenchOptions {
+/** What to run: the recorded parameters (model.ts BenchParams) as given, plus how to run them. */
+export interface BenchOptions extends Pick<BenchParams, 'sizes' | 'modes' | 'dirs' | 'count' | 'warmup' | 'intervalMs' | 'vsPing'> {
   /** The lab to run on (must be up). */
   lab: LabInput | LabSpec;
   /** Lab name for the record (default: the first namespace pair, e.g. `ns1,ns2`). */
   labName?: string;
-  sizes: number[];
-  modes: BenchMode[];
-  dirs: Direction[];
-  /** Echoes measured per row and pair. */
-  count: number;
-  /** Echoes sent and thrown away at the start of each row (same engine session). */
-  warmup: number;
-  /** Interval between echoes in interval mode, ms. */
-  intervalMs: number;
   clock: ClockSource;
-  /** Also run iputils ping on each row (same pairs, same count, right after vping). */
-  vsPing: boolean;
   /** Seconds to wait for a reply when none came (ping's -W). Default 2. */
   timeoutS?: number;
   /** Flood rows: probes in flight (ping's -l; vping and, with vsPing, ping alike). Default 1, as ping -f. */
