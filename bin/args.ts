@@ -1,5 +1,6 @@
 // Option values as the commands take them: each bad value is a UsageError naming its flag.
 import { UsageError } from '../src/sys/errors.js';
+import { CLOCKS, type Clock } from '../src/icmp/stats.js';
 
 /** A whole number ≥ 0. */
 export const int = (flag: string, v: string): number => {
@@ -19,3 +20,15 @@ export const list = (flag: string, v: string): string[] => {
   if (p.some((s) => s === '')) throw new UsageError(`${flag}: empty item in "${v}"`);
   return p;
 };
+
+/** `--clock SPAN`: which span time= and the statistics measure (stats.ts Clock). */
+export const parseClock = (v: string | undefined): Clock => {
+  if (v === undefined) return 'ping';
+  if (!(CLOCKS as readonly string[]).includes(v)) throw new UsageError(`--clock: expected one of ${CLOCKS.join(', ')}, not "${v}"`);
+  return v as Clock;
+};
+
+export const CLOCK_HELP =
+  'the span time= and the statistics measure: ping (default) = user send to kernel RX stamp, as iputils ping; ' +
+  'sched = qdisc entry (TX_SCHED) to RX; kernel = device to device (TX_SOFTWARE to RX, after the qdisc); ' +
+  'hrtime = user send to user receive';

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
 import { UsageError, VpingError } from '../../src/sys/errors.js';
 import { resolveLab } from '../../src/lab/spec.js';
-import { DIRECTIONS, MODES, type BenchMode, type ClockSource, type Direction } from '../../src/lab/bench/model.js';
+import { DIRECTIONS, MODES, type BenchMode, type Direction } from '../../src/lab/bench/model.js';
 import { BENCH_DEFAULTS, checkBenchOptions, requireLabUp, runBench, type BenchOptions, type BenchProgress } from '../../src/lab/bench/run.js';
 import { summarizeRow, summarizeTotals } from '../../src/lab/bench/summary.js';
 import { formatBenchTable, formatVsPingTable } from '../../src/lab/bench/table.js';
@@ -16,7 +16,7 @@ import { assertPeerPing } from '../../src/lab/bench/peer.js';
 import { traceBenchRows } from '../../src/lab/trace/run.js';
 import { action, printJson, requireRoot } from '../run.js';
 import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
-import { int, list, seconds } from '../args.js';
+import { CLOCK_HELP, int, list, parseClock, seconds } from '../args.js';
 import { onInterrupt } from './interrupt.js';
 
 interface BenchCliOptions extends LabCliOptions {
@@ -52,7 +52,7 @@ export function benchOptions(o: BenchCliOptions): BenchOptions {
     count: int('--count', o.count),
     warmup: int('--warmup', o.warmup),
     intervalMs: seconds('--interval', o.interval) * 1000,
-    clock: o.clock as ClockSource,
+    clock: parseClock(o.clock),
     timeoutS: seconds('--timeout', o.timeout),
     window: int('--window', o.window),
     txStampEvery: int('--tx-stamp-every', o.txStampEvery),
@@ -107,10 +107,10 @@ export function register(program: Command): void {
     .option('-c, --count <n>', 'echoes measured per row and pair', String(BENCH_DEFAULTS.count))
     .option('--warmup <n>', 'echoes sent and not counted before each row', String(BENCH_DEFAULTS.warmup))
     .option('-i, --interval <s>', 'seconds between echoes in interval mode', String(BENCH_DEFAULTS.intervalMs / 1000))
-    .option('--clock <clock>', 'RTT clock: kernel (SO_TIMESTAMPING) or hrtime', BENCH_DEFAULTS.clock)
+    .option('--clock <span>', CLOCK_HELP, BENCH_DEFAULTS.clock)
     .option('-W, --timeout <s>', 'seconds to wait for a missing reply', '2')
     .option('-l, --window <n>', 'flood rows: probes in flight, as ping -l (with --vs-ping, ping -f runs with the same -l)', String(BENCH_DEFAULTS.window))
-    .option('--tx-stamp-every <n>', "flood rows on the kernel clock: TX-stamp 1 probe in n (the engine's flood default; 1: every probe, fewer echo/s); RTT figures then come from the stamped probes", String(BENCH_DEFAULTS.txStampEvery))
+    .option('--tx-stamp-every <n>', "flood rows on the sched and kernel clocks: TX-stamp 1 probe in n (the engine's flood default; 1: every probe, fewer echo/s); RTT figures then come from the stamped probes", String(BENCH_DEFAULTS.txStampEvery))
     .option('--vs-ping', 'also run iputils ping on each row and print both side by side')
     .option('--report <file.html>', 'write a self-contained HTML report with plots')
     .option('--prom <file>', 'write the summary in Prometheus text format')

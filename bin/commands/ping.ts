@@ -2,6 +2,7 @@
 // vping's own engine, with the socket opened inside the namespace.
 import type { Command } from 'commander';
 import { action, fail, printJson } from '../run.js';
+import { CLOCK_HELP, parseClock } from '../args.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { openNetns } from '../../src/ns/netns.js';
 import { startPing, type PingEvent, type PingOptions, type Stats } from '../../src/icmp/index.js';
@@ -47,8 +48,7 @@ function toOptions(dest: string, o: PingCliOptions, g: GlobalOptions): PingOptio
   if (o[4] && o[6]) throw new UsageError('only one -4 or -6 option may be specified');
   const interval = o.interval !== undefined ? num(o.interval, false) : undefined;
   if (interval !== undefined && interval < 0) throw new UsageError(`bad timing interval: ${o.interval}`);
-  const clock = o.clock ?? 'kernel';
-  if (clock !== 'kernel' && clock !== 'hrtime') throw new UsageError(`--clock: expected kernel or hrtime, not ${clock}`);
+  const clock = parseClock(o.clock);
   const flood = o.flood ?? false;
   const quiet = o.quiet ?? false;
   let threads: number | undefined;
@@ -172,8 +172,8 @@ export function register(program: Command): void {
     .option('-4', 'IPv4 only')
     .option('-6', 'IPv6 only')
     .option('-I, --interface <iface|addr>', 'source interface or address')
-    .option('-v, --verbose', 'also print both clocks (kernel and hrtime) after the statistics')
-    .option('--clock <clock>', 'clock for time= and the statistics: kernel (default) or hrtime')
+    .option('-v, --verbose', 'also print every span (ping, sched, kernel, hrtime) after the statistics')
+    .option('--clock <span>', CLOCK_HELP)
     .option('--id <id>', '16-bit echo identifier (default random)')
     .option('--threads <n>', 'independent flows, one thread and socket each (ids id..id+n-1; -c split among them, -i/-l per flow); needs -f or -q (default 1)')
     .action(action(async (dest: string, o: PingCliOptions, cmd: Command) => {

@@ -8,7 +8,7 @@ import { SysError, UsageError, VpingError } from '../sys/errors.js';
 import {
   EAGAIN, EINTR, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
   SOL_SOCKET, SO_ATTACH_FILTER, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, bind, close,
-  connect, getsockname, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
+  CLOCK_REALTIME, clockGettimeInto, connect, getsockname, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
 } from '../sys/libc.js';
 import { withNetns } from '../ns/netns.js';
 import { csumFinish, csumPartial } from './checksum.js';
@@ -16,7 +16,7 @@ import { formatSockaddr } from './addr.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from './family.js';
 import {
   CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, PAYLOAD, POLLFD, SCM_TIMESTAMPING,
-  SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, cmsgAlign,
+  SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign,
 } from './layout.js';
 import {
   Histogram, IputilsSums, histParts, iputilsFigures, lossPercent, pingTimeMs, sumsParts, type Clock, type FlowParts, type Stats,
@@ -77,12 +77,21 @@ export const SAMPLE = {
   FLAGS: 1,
   /** send instant, ns on process.hrtime's clock (CLOCK_MONOTONIC: one clock for every thread) */
   SENT_NS: 2,
-  /** kernel RTT in ns (TX software stamp to RX stamp), NaN when the probe has no TX stamp */
+  /** kernel RTT in ns (TX_SOFTWARE stamp to RX stamp), NaN when the probe has no TX stamp */
   KERNEL_RTT_NS: 3,
   /** hrtime RTT in ns, NaN when the payload has no room for timing (under 16 bytes) */
   HRTIME_RTT_NS: 4,
-  SIZE: 5,
+  /** ping's RTT in ns (user send to RX stamp), NaN without kernel RX stamps */
+  PING_RTT_NS: 5,
+  /** qdisc entry (TX_SCHED stamp) to RX stamp in ns, NaN when the probe has no TX stamp */
+  SCHED_RTT_NS: 6,
+  SIZE: 7,
 } as const;
+
+/** The sample field that carries each clock's RTT. */
+export const SAMPLE_FIELD: Record<Clock, number> = {
+  ping: SAMPLE.PING_RTT_NS, sched: SAMPLE.SCHED_RTT_NS, kernel: SAMPLE.KERNEL_RTT_NS, hrtime: SAMPLE.HRTIME_RTT_NS,
+};
 export const SAMPLE_DUP = 1;
 /** Replies per full batch, and the longest a partial batch waits (ns) */
 export const SAMPLE_BATCH = 1024;
@@ -119,8 +128,6 @@ const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 const NAME_SIZE = 32;
 const MININTERVAL_NS = 10e6;
 const MAX_BATCH = 64;
-const EHOSTUNREACH = 113;
-const ENETUNREACH = 101;
 const EMSGSIZE = 90;
 const ENOBUFS = 105;
 const ENOMEM = 12;
@@ -246,20 +253,27 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       } catch {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, buf);
       }
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, Math.max(65536, (cfg.datalen + 128) * Math.min(cfg.preload, MAX_BATCH) * 2));
+      // Back-pressure as iputils: a send buffer of about one packet, so an echo waiting in a
+      // qdisc (tbf, htb) holds the socket and the next send waits for room (SO_SNDTIMEO)
+      // instead of overflowing the queue — a probe dropped by our own sender is not loss.
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, sndbufEstimate(cfg.datalen, cfg.family));
+      const sndtimeo = Buffer.alloc(16);
+      sndtimeo.writeBigInt64LE(BigInt(sendTimeoutUs(cfg.intervalMs)), 8);
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, sndtimeo, 'setsockopt(SO_SNDTIMEO)');
       let kernelTs = cfg.kernelTimestamps;
       if (kernelTs) {
         try {
-          // with sampling, TX stamps are asked per message (a SO_TIMESTAMPING cmsg on sendmsg)
-          // TX stamps through SO_TIMESTAMPING (error queue, OPT_ID keys); RX stamps through
-          // SO_TIMESTAMPNS (a 32-byte cmsg instead of 64): OPT_RX_FILTER keeps SO_TIMESTAMPING's
-          // SOFTWARE reporting flag from adding a second, SCM_TIMESTAMPING, copy on receive
+          // RX stamps through SO_TIMESTAMPNS (a 32-byte cmsg on every reply: the end of the
+          // default span). TX stamps through SO_TIMESTAMPING on the error queue, keyed by
+          // OPT_ID: TX_SCHED as the request enters the qdisc, TX_SOFTWARE as it leaves
+          // through the device; with sampling they are asked per message (a cmsg on sendmsg).
+          // OPT_RX_FILTER keeps SOFTWARE's reporting flag from adding a second RX copy.
+          const tx = cfg.txStampEvery === 1 ? SOF_TIMESTAMPING.TX_SOFTWARE | SOF_TIMESTAMPING.TX_SCHED : 0;
           setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING,
-            (cfg.txStampEvery === 1 ? SOF_TIMESTAMPING.TX_SOFTWARE : 0) | SOF_TIMESTAMPING.SOFTWARE |
-            SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY | SOF_TIMESTAMPING.OPT_RX_FILTER);
+            tx | SOF_TIMESTAMPING.SOFTWARE | SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY | SOF_TIMESTAMPING.OPT_RX_FILTER);
           setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
         } catch {
-          // no SO_TIMESTAMPING: hrtime only (an RX-only stamp would have no TX partner)
+          // no kernel stamps: hrtime only
           kernelTs = false;
         }
       }
@@ -276,6 +290,20 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       throw e;
     }
   });
+}
+
+/**
+ * iputils' estimate of the memory one probe takes in the socket (ping.c): the ICMP message plus,
+ * per started 512 bytes, room for headers and the kernel's overhead. Used as SO_SNDBUF.
+ */
+export function sndbufEstimate(datalen: number, family: 4 | 6): number {
+  const hold = datalen + 8;
+  return hold + Math.trunc((hold + 511) / 512) * ((family === 4 ? 20 : 40) + 16 + 64 + 160);
+}
+
+/** ping's SO_SNDTIMEO in µs: the interval, at least 10 ms (SCHINT), at most 1 s. */
+export function sendTimeoutUs(intervalMs: number): number {
+  return Math.min(1000, Math.max(MININTERVAL_NS / 1e6, intervalMs)) * 1000;
 }
 
 // struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; } (linux/filter.h), 8 bytes
@@ -374,8 +402,15 @@ export class Engine {
   readonly tag0: number;
   readonly tag1: number;
   // per-seq tables
+  /** send instant per seq, performance.now() ns (CLOCK_MONOTONIC): the hrtime span and the schedule */
   readonly sendNs = new Float64Array(65536);
+  /** send instant per seq, CLOCK_REALTIME ns since baseSec, read just before sendmmsg: ping's span */
+  readonly sendReal = new Float64Array(65536);
+  /** TX_SOFTWARE and TX_SCHED stamps per seq (CLOCK_REALTIME ns since baseSec), NaN until they come */
   readonly txStamp = new Float64Array(65536);
+  readonly schedStamp = new Float64Array(65536);
+  readonly realTs = pinned(16);
+  readonly realTs32 = new Int32Array(this.realTs.buffer, this.realTs.byteOffset, 4);
   readonly keySeq = new Uint16Array(65536);
   readonly rcvd = new Uint8Array(65536);
   readonly rxStamp = new Float64Array(RX_SLOTS);
@@ -402,8 +437,13 @@ export class Engine {
   intervalNs: number;
   rttAddendUs = 0;
   readonly sums = new IputilsSums();
-  readonly hrHist = new Histogram();
-  readonly kHist = new Histogram();
+  readonly hists: Record<Clock, Histogram> = { ping: new Histogram(), sched: new Histogram(), kernel: new Histogram(), hrtime: new Histogram() };
+  /** the widest RTT seen (ping's span, or hrtime without RX stamps), ns: the final wait is twice it */
+  maxRttNs = 0;
+  /** consecutive sends refused for want of device queue or memory (ping's oom_count) */
+  oomCount = 0;
+  /** how long to wait after a send the kernel refused for back-pressure (sendBatch returned 0) */
+  retryNs = 0;
   pending: PingEvent[] = [];
   /** the sample batch being filled (cfg.samples), its fill in records, and when it was last posted */
   sampleBuf: Float64Array | null;
@@ -423,7 +463,10 @@ export class Engine {
     this.fd = s.fd;
     this.kernelTs = s.kernelTs;
     this.source = s.source;
-    this.primary = cfg.clock === 'kernel' && this.kernelTs ? 'kernel' : 'hrtime';
+    this.every = this.kernelTs && cfg.txStampEvery > 0 ? cfg.txStampEvery : 0;
+    // a span needs its stamps: without kernel stamps only hrtime is left; the TX spans need TX stamps
+    this.primary = cfg.clock === 'hrtime' || !this.kernelTs ? 'hrtime'
+      : (cfg.clock === 'sched' || cfg.clock === 'kernel') && this.every === 0 ? 'ping' : cfg.clock;
     this.intervalNs = cfg.intervalMs * 1e6;
     this.baseSec = Math.floor(Date.now() / 1000) - 1;
     this.destBytes = Uint8Array.from(cfg.dest);
@@ -447,7 +490,6 @@ export class Engine {
     this.tag1 = cfg.datalen >= PAYLOAD.tagMin ? tdv.getUint32(8 + PAYLOAD.tag + 4, true) : 0;
     this.basePartial = csumPartial(t, 0, t.length);
     // send slots hold a copy of the template each; only seq, time and checksum change
-    this.every = this.kernelTs ? Math.max(1, cfg.txStampEvery) : 0;
     this.tx = new MsgVec(this.batch, this.pktLen, 0, this.every > 1 ? TX_CMSG_SPACE : 0);
     for (let i = 0; i < this.batch; i++) this.tx.data.set(t, i * this.pktLen);
     if (this.tx.ctl) {
@@ -457,7 +499,7 @@ export class Engine {
         this.tx.ctl.writeUInt32LE(CMSG.data + 4, o + CMSG.len);
         this.tx.ctl.writeInt32LE(SOL_SOCKET, o + CMSG.level);
         this.tx.ctl.writeInt32LE(SO_TIMESTAMPING, o + CMSG.type);
-        this.tx.ctl.writeUInt32LE(SOF_TIMESTAMPING.TX_SOFTWARE, o + CMSG.data);
+        this.tx.ctl.writeUInt32LE(SOF_TIMESTAMPING.TX_SOFTWARE | SOF_TIMESTAMPING.TX_SCHED, o + CMSG.data);
       }
     }
     const saAddr = addressOf(this.destSa);
@@ -473,6 +515,7 @@ export class Engine {
     // extended error with the offender's address (48 or 60): room for all without MSG_CTRUNC
     this.eq = new MsgVec(EQ_SLOTS, 64, 0, EQ_CTL_SIZE);
     this.txStamp.fill(NaN);
+    this.schedStamp.fill(NaN);
     const pdv = new DataView(this.pollfds.buffer, this.pollfds.byteOffset, 16);
     pdv.setInt32(POLLFD.fd, this.fd, true);
     pdv.setInt16(POLLFD.events, POLLIN, true);
@@ -543,13 +586,20 @@ export class Engine {
         dv.setUint32(m + 4, 0, true);
       }
     }
+    // ping's span starts here: CLOCK_REALTIME (the RX stamp's clock), right before the call
+    clockGettimeInto(CLOCK_REALTIME, this.realTs);
     const r = sendmmsgSoft(this.fd, this.tx.vec, k, 0);
+    const ts = this.realTs32;
+    const tReal = (ts[0] + ts[1] * 4294967296 - this.baseSec) * 1e9 + ts[2];
     if (this.startNs === 0) this.startNs = t;
     if (r > 0) {
+      this.oomCount = 0;
       for (let i = 0; i < r; i++) {
         const seq = (base + 1 + i) & 0xffff;
         this.sendNs[seq] = t;
+        this.sendReal[seq] = tReal;
         this.txStamp[seq] = NaN;
+        this.schedStamp[seq] = NaN;
         this.rcvd[seq] = 0;
         if (this.stamped(base + 1 + i)) {
           this.keySeq[this.txKey & 0xffff] = seq;
@@ -562,15 +612,32 @@ export class Engine {
       return r;
     }
     const err = -r;
-    if (err === EAGAIN || err === ENOBUFS || err === ENOMEM || err === EINTR) return 0;
+    // Refused for back-pressure: not sent, not counted, tried again later (ping's pinger()).
+    if (err === EAGAIN || err === EINTR) {
+      // the socket buffer stayed full for SO_SNDTIMEO: keep the slot, look again in 10 ms
+      this.tokens += this.intervalNs;
+      this.retryNs = err === EINTR ? 0 : MININTERVAL_NS;
+      return 0;
+    }
+    if (err === ENOBUFS || err === ENOMEM) {
+      // device queue overflow or no memory: slow down, until the linger time says stuck
+      this.tokens = 0;
+      const nores = Math.min(500e6, Math.max(MININTERVAL_NS, Math.trunc(this.intervalNs / 2e6) * 1e6));
+      this.oomCount++;
+      if (this.oomCount * nores < this.cfg.lingerMs * 1e6) {
+        this.retryNs = nores;
+        return 0;
+      }
+    }
     // hard local error: pretend it was sent (ping's hard_local_error)
     this.ntransmitted++;
     this.lastSendNs = t;
     this.nerrors++;
     const seq = this.ntransmitted & 0xffff;
     if (this.cfg.floodTicks) this.tick.errors++;
+    this.tokens = 0;
     if (this.cfg.events) {
-      const text = err === EMSGSIZE ? 'local error: message too long' : err === EHOSTUNREACH || err === ENETUNREACH ? `sendmsg: ${strerror(err)}` : `sendmsg: ${strerror(err)}`;
+      const text = err === EMSGSIZE ? 'local error: message too long' : `sendmsg: ${strerror(err)}`;
       this.pending.push({ type: 'local-error', seq, errno: err, text, realUs: realUs() });
     }
     return -1;
@@ -620,6 +687,7 @@ export class Engine {
         let off = 0;
         let ts = NaN;
         let key = -1;
+        let info = -1;
         while (off + CMSG.data <= clen) {
           const len = c.readUInt32LE(b + off + CMSG.len);
           if (len < CMSG.data || off + len > clen) break;
@@ -633,13 +701,17 @@ export class Engine {
             len >= CMSG.data + SOCK_EE.size && c[d + SOCK_EE.origin] === SO_EE_ORIGIN_TIMESTAMPING
           ) {
             key = c.readUInt32LE(d + SOCK_EE.data);
+            info = c.readUInt32LE(d + SOCK_EE.info);
           }
           off += cmsgAlign(len);
         }
         if (key >= 0 && ts === ts) {
-          this.txStamp[this.keySeq[key & 0xffff]] = ts;
-          // keys come in order; a lost stamp is passed over by the next one
-          this.txSeen = (key + 1) >>> 0;
+          if (info === SCM_TSTAMP.SCHED) this.schedStamp[this.keySeq[key & 0xffff]] = ts;
+          else if (info === SCM_TSTAMP.SND) {
+            this.txStamp[this.keySeq[key & 0xffff]] = ts;
+            // keys come in order (SCHED before SND); a lost stamp is passed over by the next one
+            this.txSeen = (key + 1) >>> 0;
+          }
         }
       }
       if (n < EQ_SLOTS) return;
@@ -717,19 +789,33 @@ export class Engine {
       const truncated = p.icmpLen < cfg.datalen + 8;
       let hr: number | null = null;
       let kr: number | null = null;
+      let pr: number | null = null;
+      let sr: number | null = null;
       let rtt: number | null = null;
       if (cfg.datalen >= PAYLOAD.timingMin && p.icmpLen >= 8 + PAYLOAD.timingMin) {
         hr = tRecv - this.sendNs[seq];
-        const tx = this.txStamp[seq];
-        if (rxTs === rxTs && tx === tx) kr = rxTs - tx;
-        else if (this.every === 1) this.kernelTxMissing++;
+        if (rxTs === rxTs) {
+          // a clock stepped back between send and receive gives 0, as ping's countermeasure
+          pr = Math.max(0, rxTs - this.sendReal[seq]);
+          const tx = this.txStamp[seq];
+          if (tx === tx) kr = rxTs - tx;
+          else if (this.every === 1) this.kernelTxMissing++;
+          const sc = this.schedStamp[seq];
+          if (sc === sc) sr = rxTs - sc;
+        }
         // ping's figures take only samples of the primary clock (never a mix); time= shows
-        // the hrtime figure when a probe has no kernel pair
-        const primaryRtt = this.primary === 'kernel' ? kr : hr;
-        rtt = primaryRtt ?? hr;
+        // ping's span (or hrtime) when a probe has no stamp for the primary one
+        const pc = this.primary;
+        const primaryRtt = pc === 'ping' ? pr : pc === 'kernel' ? kr : pc === 'sched' ? sr : hr;
+        rtt = primaryRtt ?? pr ?? hr;
         if (!csfailed) {
-          this.hrHist.record(hr);
-          if (kr !== null) this.kHist.record(kr);
+          const h = this.hists;
+          h.hrtime.record(hr);
+          if (pr !== null) h.ping.record(pr);
+          if (kr !== null) h.kernel.record(kr);
+          if (sr !== null) h.sched.record(sr);
+          const wide = pr ?? hr;
+          if (wide > this.maxRttNs) this.maxRttNs = wide;
           if (primaryRtt !== null) {
             this.sums.add(Math.trunc(primaryRtt / 1000));
             if (cfg.adaptive) this.updateInterval();
@@ -753,6 +839,8 @@ export class Engine {
         b[o + SAMPLE.SENT_NS] = this.sendNs[seq] + this.monoOffset;
         b[o + SAMPLE.KERNEL_RTT_NS] = kr ?? NaN;
         b[o + SAMPLE.HRTIME_RTT_NS] = hr ?? NaN;
+        b[o + SAMPLE.PING_RTT_NS] = pr ?? NaN;
+        b[o + SAMPLE.SCHED_RTT_NS] = sr ?? NaN;
         if (++this.sampleN === SAMPLE_BATCH) {
           // a full batch goes whole (the sink transfers it) and a fresh one takes its place
           this.sampleSink?.samples(b);
@@ -769,7 +857,7 @@ export class Engine {
         const from = formatSockaddr(this.rx.names as Buffer, i * NAME_SIZE);
         this.pending.push({
           type: 'reply', seq, bytes: p.icmpLen, from, ttl: p.ttl >= 0 ? p.ttl : hops,
-          rttNs: rtt, clock: this.primary, kernelRttNs: kr, hrtimeRttNs: hr, dup, badChecksum: csfailed, truncated,
+          rttNs: rtt, clock: this.primary, pingRttNs: pr, schedRttNs: sr, kernelRttNs: kr, hrtimeRttNs: hr, dup, badChecksum: csfailed, truncated,
           differentAddress: !this.fromIsDest(i), wrongData: truncated ? null : this.wrongData(buf, p.dataOff, p.dataLen),
           realUs: realUs(),
         });
@@ -850,16 +938,28 @@ export class Engine {
       primaryClock: this.primary,
       iputils: iputilsFigures(this.sums, this.nreceived, this.nrepeats, this.ntransmitted, elapsed, showIpg, this.sampled()),
       rtt: {
-        kernel: this.kernelTs ? this.kHist.summary('kernel', this.cfg.histogram) : null,
-        hrtime: this.hrHist.summary('hrtime', this.cfg.histogram),
+        ping: this.measures('ping') ? this.hists.ping.summary('ping', this.cfg.histogram) : null,
+        sched: this.measures('sched') ? this.hists.sched.summary('sched', this.cfg.histogram) : null,
+        kernel: this.measures('kernel') ? this.hists.kernel.summary('kernel', this.cfg.histogram) : null,
+        hrtime: this.hists.hrtime.summary('hrtime', this.cfg.histogram),
       },
       kernelTxMissing: this.kernelTxMissing,
     };
   }
 
+  /** Can this run measure the span at all (it has the stamps the span needs)? */
+  measures(c: Clock): boolean {
+    return c === 'hrtime' || (this.kernelTs && (c === 'ping' || this.every > 0));
+  }
+
+  /** The parts of one span's histogram, or null when the run cannot measure it. */
+  histPartsOf(c: Clock): ReturnType<typeof histParts> | null {
+    return this.measures(c) ? histParts(this.hists[c]) : null;
+  }
+
   /** ping's figures come from a sample: the kernel clock with TX stamps on 1 probe in N. */
   sampled(): boolean {
-    return this.primary === 'kernel' && this.every > 1;
+    return (this.primary === 'kernel' || this.primary === 'sched') && this.every > 1;
   }
 
   /** This flow's mergeable state (stats.ts mergeFlows), send instants moved onto CLOCK_MONOTONIC. */
@@ -884,8 +984,7 @@ export class Engine {
       histogram: this.cfg.histogram,
       sampled: this.sampled(),
       sums: sumsParts(this.sums),
-      kernel: this.kernelTs ? histParts(this.kHist) : null,
-      hrtime: histParts(this.hrHist),
+      hists: { ping: this.histPartsOf('ping'), sched: this.histPartsOf('sched'), kernel: this.histPartsOf('kernel'), hrtime: this.histPartsOf('hrtime') },
     };
   }
 
@@ -935,16 +1034,19 @@ export class Engine {
         }
         const r = this.sendBatch(s.send);
         if (r <= 0) {
-          waitNs = r === 0 ? MININTERVAL_NS : Math.max(this.intervalNs, 0);
+          // refused for back-pressure: retry as ping does; a hard error: ping's SCHINT(interval)
+          waitNs = r === 0 ? this.retryNs : Math.max(this.intervalNs, MININTERVAL_NS);
           break;
         }
         if (this.intervalNs > 0) now = nowNs();
         else break;
       }
       if (waitNs === Infinity && exitAt === Infinity) {
-        // all sent: wait 2×max RTT (at least an interval), or -W when nothing came back
-        const waitUs = this.nreceived ? Math.max(2 * this.sums.tmax, cfg.intervalMs * 1000) : cfg.lingerMs * 1000;
-        exitAt = nowNs() + waitUs * 1000;
+        // all sent: wait 2×max RTT (at least an interval), or -W when nothing came back. The
+        // RTT is ping's span whatever the primary clock: a narrower one (TX stamps start after
+        // the qdisc) would give up on replies still queued behind a shaper.
+        const waitNs = this.nreceived ? Math.max(2 * this.maxRttNs, cfg.intervalMs * 1e6) : cfg.lingerMs * 1e6;
+        exitAt = nowNs() + waitNs;
       }
       now = nowNs();
       let timeoutNs = Math.min(waitNs, exitAt - now, deadlineAt - now);

@@ -12,6 +12,9 @@ export interface ReplyEvent {
   /** RTT on the primary clock in ns; null when the payload has no room for timing */
   rttNs: number | null;
   clock: Clock;
+  /** each span's RTT in ns (stats.ts Clock), null when this reply has no stamp for it */
+  pingRttNs: number | null;
+  schedRttNs: number | null;
   kernelRttNs: number | null;
   hrtimeRttNs: number | null;
   dup: boolean;

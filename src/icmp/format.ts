@@ -1,23 +1,52 @@
 // The iputils text layout, byte for byte where the fields are the same (ping_common.c,
 // ping.c, ping6_common.c). Every function is pure: it reads the Stats record or one event.
-import type { IputilsFigures, Stats } from './stats.js';
+import { CLOCKS, CLOCK_SPAN, type IputilsFigures, type Stats } from './stats.js';
 
-/** C's printf("%g") for a finite double (6 significant digits, trailing zeros dropped). */
-export function formatG(v: number): string {
-  if (v === 0) return '0';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan';
-  const exp = Math.floor(Math.log10(Math.abs(v)));
-  // %g picks %e when exp < -4 or exp >= precision; decide on the rounded value
-  const rounded = Number(v.toPrecision(6));
-  const e = rounded === 0 ? exp : Math.floor(Math.log10(Math.abs(rounded)));
-  if (e < -4 || e >= 6) {
-    const [m, x] = rounded.toExponential(5).split('e');
-    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
-    const n = Number(x);
-    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+/**
+ * C's `%g` (precision 6 unless given) of a double, digit for digit with glibc: rounding on the
+ * exact binary value, ties to even, trailing zeros removed, exponent of at least two digits.
+ */
+export function formatG(x: number, precision = 6): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x < 0 ? '-inf' : 'inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const P = Math.max(1, precision);
+  const sign = x < 0 ? '-' : '';
+  const a = Math.abs(x);
+  // The exact decimal expansion of the double (toFixed is exact up to 100 digits; beyond
+  // 1e21 it switches to exponent form, where toPrecision is close enough for a bench).
+  if (a >= 1e21) return sign + a.toPrecision(P).replace(/\.?0+e/, 'e').replace(/e\+?(-?)(\d)$/, 'e$10$2');
+  const exact = a.toFixed(100);
+  const dot = exact.indexOf('.');
+  const digits = exact.slice(0, dot) + exact.slice(dot + 1);
+  const first = digits.search(/[1-9]/);
+  let X = dot - first - 1; // decimal exponent of the leading digit
+  const kept = digits.slice(first, first + P).padEnd(P, '0').split('').map(Number);
+  const rest = digits.slice(first + P);
+  const restFirst = rest.length ? Number(rest[0]) : 0;
+  const restTail = rest.slice(1).replace(/0+$/, '');
+  const roundUp = restFirst > 5 || (restFirst === 5 && (restTail.length > 0 || kept[P - 1] % 2 === 1));
+  if (roundUp) {
+    let i = P - 1;
+    while (i >= 0 && kept[i] === 9) kept[i--] = 0;
+    if (i >= 0) kept[i]++;
+    else {
+      kept.unshift(1);
+      kept.pop();
+      X++;
+    }
   }
-  const s = rounded.toFixed(Math.max(0, 5 - e));
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+  const mant = kept.join('');
+  const strip = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  if (X < -4 || X >= P) {
+    const m = strip(`${mant[0]}.${mant.slice(1)}`);
+    const e = Math.abs(X);
+    return `${sign}${m}e${X < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
+  }
+  let fixed: string;
+  if (X >= 0) fixed = `${mant.slice(0, X + 1)}.${mant.slice(X + 1)}`;
+  else fixed = `0.${'0'.repeat(-X - 1)}${mant}`;
+  return sign + strip(fixed);
 }
 
 /** `µs/1000 "." µs%1000` with three digits: how ping prints every figure of the rtt line. */
@@ -131,13 +160,17 @@ export function statusLine(st: Stats): string {
   return s + '\n';
 }
 
-/** vping's own line (with -v): both clocks side by side, each named. */
+/** vping's own lines (with -v): every span this run measured, each named, with its sample count. */
 export function clocksLine(st: Stats): string {
-  const part = (name: string, r: Stats['rtt']['kernel']) =>
-    r && r.samples
-      ? `${name} min/p50/p90/p99/max = ${nsUs(r.minNs)}/${nsUs(r.p50Ns)}/${nsUs(r.p90Ns)}/${nsUs(r.p99Ns)}/${nsUs(r.maxNs)} µs`
-      : `${name}: no samples`;
-  return `rtt clocks (time= uses ${st.primaryClock}): ${part('kernel', st.rtt.kernel)}; ${part('hrtime', st.rtt.hrtime)}`;
+  const lines = [`rtt spans (time= and the statistics use ${st.primaryClock}):`];
+  for (const c of CLOCKS) {
+    const r = st.rtt[c];
+    if (!r) continue;
+    lines.push(r.samples
+      ? `  ${c.padEnd(6)} min/p50/p90/p99/max = ${nsUs(r.minNs)}/${nsUs(r.p50Ns)}/${nsUs(r.p90Ns)}/${nsUs(r.p99Ns)}/${nsUs(r.maxNs)} µs, ${r.samples} samples (${CLOCK_SPAN[c]})`
+      : `  ${c.padEnd(6)} no samples (${CLOCK_SPAN[c]})`);
+  }
+  return lines.join('\n');
 }
 const nsUs = (ns: number): string => (ns / 1000).toFixed(3);
 

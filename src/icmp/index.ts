@@ -16,7 +16,7 @@ import type { Stats } from './stats.js';
 export type { PingOptions } from './options.js';
 export { MAX_THREADS } from './options.js';
 export type { PingEvent, ReplyEvent, IcmpErrorEvent, LocalErrorEvent, NoAnswerEvent, FloodTick, PingResult, ReadyInfo, SampleBatch } from './events.js';
-export { SAMPLE, SAMPLE_DUP } from './engine-core.js';
+export { SAMPLE, SAMPLE_DUP, SAMPLE_FIELD } from './engine-core.js';
 export type { Stats, RttSummary, IputilsFigures, Clock } from './stats.js';
 export { IcmpParseError } from './errors.js';
 export { checksum, csumUpdate16 } from './checksum.js';
@@ -90,7 +90,7 @@ export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
     iface,
     source,
     outstanding: o.outstanding ?? false,
-    clock: o.clock ?? 'kernel',
+    clock: o.clock ?? 'ping',
     histogram: o.histogram ?? false,
     events: o.events ?? (o.threads ?? 1) === 1,
     floodTicks: o.floodTicks ?? false,

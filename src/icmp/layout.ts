@@ -49,6 +49,8 @@ export const IPV6_HOPLIMIT = 52;
 // linux/net_tstamp.h SOF_TIMESTAMPING_*
 export const SOF_TIMESTAMPING = {
   TX_SOFTWARE: 1 << 1,
+  /** a TX stamp as the packet enters the qdisc (ee_info SCM_TSTAMP_SCHED) */
+  TX_SCHED: 1 << 8,
   RX_SOFTWARE: 1 << 3,
   SOFTWARE: 1 << 4,
   OPT_ID: 1 << 7,
@@ -63,6 +65,9 @@ export const SO_RCVTIMEO = 20;
 //                            u8 ee_pad @7; u32 ee_info @8; u32 ee_data @12; }  (16)
 export const SOCK_EE = { errno: 0, origin: 4, type: 5, code: 6, info: 8, data: 12, size: 16 } as const;
 export const SO_EE_ORIGIN_TIMESTAMPING = 4;
+/** ee_info of a TX stamp: which point of the send path took it (linux/errqueue.h) */
+export const SCM_TSTAMP = { SND: 0, SCHED: 1 } as const;
+export const SO_SNDTIMEO = 21;
 export const IP_RECVERR = 11;
 export const IPV6_RECVERR = 25;
 

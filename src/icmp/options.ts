@@ -2,6 +2,7 @@
 // each, worded like ping's own message).
 import { UsageError } from '../sys/errors.js';
 import { MAX_DATALEN_V4, MAX_DATALEN_V6 } from './layout.js';
+import type { Clock } from './stats.js';
 
 export interface PingOptions {
   /** host name or numeric address */
@@ -40,8 +41,12 @@ export interface PingOptions {
   iface?: string;
   /** 16-bit echo id (default: random, as ping on a raw socket) */
   id?: number;
-  /** clock for time= and ping's figures: 'kernel' when the kernel gives stamps (default), or 'hrtime' */
-  clock?: 'kernel' | 'hrtime';
+  /**
+   * The span time= and ping's figures measure (stats.ts Clock): 'ping' (default: user send →
+   * kernel RX stamp, as iputils), 'sched' (qdisc entry → RX), 'kernel' (device → RX) or
+   * 'hrtime' (user send → user receive). Without kernel stamps every clock falls back to hrtime.
+   */
+  clock?: Clock;
   /** keep the histogram buckets in the result */
   histogram?: boolean;
   /** emit per-reply events (the CLI turns them off for -q and -f) */
@@ -53,11 +58,12 @@ export interface PingOptions {
   samples?: boolean;
   /** flood progress ticks (sent/received counts) for `.`/backspace printing */
   floodTicks?: boolean;
-  /** kernel software TX/RX timestamps (default true; false saves an skb clone per probe) */
+  /** kernel software timestamps, RX and TX (default true; false: hrtime only) */
   kernelTimestamps?: boolean;
   /**
-   * TX-stamp one probe in N, after stamping the first N (default 1: every probe; a flood: 64).
-   * Sampling keeps floods fast; kernel RTT figures (and ping's, on the kernel clock) then cover the sample.
+   * TX-stamp (TX_SCHED and TX_SOFTWARE) one probe in N, after stamping the first N (default 1:
+   * every probe; a flood: 64; 0: none). Each TX stamp costs an skb clone and an error-queue read;
+   * the 'sched' and 'kernel' figures then cover the sample. ping's span needs no TX stamp.
    */
   txStampEvery?: number;
   /**

@@ -2,11 +2,32 @@
 // where iputils' figures are reproduced); percentiles come from a log-linear histogram of
 // fixed size, so memory stays flat however long a run lasts.
 
-/** Which clock a figure came from. */
-export type Clock = 'kernel' | 'hrtime';
+/**
+ * Which span a figure measures. Every RTT is a difference of two instants; the clocks differ in
+ * where the first (and last) instant is taken:
+ * - `ping`: CLOCK_REALTIME read just before the request is handed to the kernel (sendmmsg) →
+ *   the reply's kernel RX stamp. iputils ping's own span: the sender's stack and any local
+ *   queueing (a qdisc, a full socket buffer) are inside it. The default.
+ * - `sched`: the kernel's TX_SCHED stamp (the request enters the qdisc) → RX stamp.
+ * - `kernel`: the kernel's TX_SOFTWARE stamp (the request leaves through the device, after
+ *   the qdisc) → RX stamp: device to device, the narrowest span.
+ * - `hrtime`: process.hrtime before sendmmsg → after recvmmsg: user send to user receive, the
+ *   engine's own wake-up included.
+ */
+export type Clock = 'ping' | 'sched' | 'kernel' | 'hrtime';
+export const CLOCKS: readonly Clock[] = ['ping', 'sched', 'kernel', 'hrtime'];
 export const CLOCK_TEXT: Record<Clock, string> = {
-  kernel: 'kernel software timestamps (SO_TIMESTAMPING TX to RX, CLOCK_REALTIME differences)',
-  hrtime: 'process hrtime (CLOCK_MONOTONIC, before sendmmsg to after recvmmsg)',
+  ping: "user send → kernel RX stamp (iputils ping's span: CLOCK_REALTIME before sendmmsg to SO_TIMESTAMPNS)",
+  sched: 'qdisc entry → kernel RX stamp (SO_TIMESTAMPING TX_SCHED to RX)',
+  kernel: 'device to device (SO_TIMESTAMPING TX_SOFTWARE to RX, after the qdisc)',
+  hrtime: 'user send → user receive (process.hrtime before sendmmsg to after recvmmsg)',
+};
+/** The short form the table headers use. */
+export const CLOCK_SPAN: Record<Clock, string> = {
+  ping: 'user send → RX stamp',
+  sched: 'TX_SCHED → RX stamp',
+  kernel: 'TX_SOFTWARE → RX stamp',
+  hrtime: 'user send → user receive',
 };
 
 // Histogram: values < 2048 ns exact; above, 1024 sub-buckets per power of two (< 0.1% error).
@@ -124,7 +145,8 @@ export interface Stats {
   /** which clock fed `iputils` and the per-reply times */
   primaryClock: Clock;
   iputils: IputilsFigures | null;
-  rtt: { kernel: RttSummary | null; hrtime: RttSummary | null };
+  /** one summary per span (null when this run could not measure it) */
+  rtt: Record<Clock, RttSummary | null>;
   /** replies whose kernel TX stamp was missing (their kernel RTT is absent) */
   kernelTxMissing: number;
 }
@@ -271,8 +293,8 @@ export interface FlowParts {
   /** only a sample of the replies fed `sums` (iputilsFigures' `sampled`) */
   sampled: boolean;
   sums: SumsParts;
-  kernel: HistParts | null;
-  hrtime: HistParts;
+  /** each span's histogram (null when the flow could not measure it) */
+  hists: Record<Clock, HistParts | null>;
 }
 
 export function sumsParts(s: IputilsSums): SumsParts {
@@ -341,7 +363,10 @@ export function mergeFlows(flows: FlowParts[]): Stats {
   // its sums would be on another clock and no honest merge exists
   if (flows.some((f) => f.primaryClock !== f0.primaryClock)) throw new RangeError('mergeFlows: flows timed on different clocks');
   const withHistogram = f0.histogram;
-  const kernels = flows.map((f) => f.kernel).filter((k): k is HistParts => k !== null);
+  const merged = (c: Clock): RttSummary | null => {
+    const hs = flows.map((f) => f.hists[c]).filter((k): k is HistParts => k !== null);
+    return hs.length ? mergeHists(hs).summary(c, withHistogram) : null;
+  };
   return {
     transmitted,
     received,
@@ -357,10 +382,7 @@ export function mergeFlows(flows: FlowParts[]): Stats {
     iputils: iputilsFigures(
       mergeSums(flows.map((f) => f.sums)), received, duplicates, transmitted, elapsed, f0.showIpg, flows.some((f) => f.sampled),
     ),
-    rtt: {
-      kernel: kernels.length ? mergeHists(kernels).summary('kernel', withHistogram) : null,
-      hrtime: mergeHists(flows.map((f) => f.hrtime)).summary('hrtime', withHistogram),
-    },
+    rtt: { ping: merged('ping'), sched: merged('sched'), kernel: merged('kernel'), hrtime: merged('hrtime') },
     kernelTxMissing: add('kernelTxMissing'),
   };
 }

@@ -285,6 +285,10 @@ export function writeSoft(fd: number, buf: Buffer, len = buf.length): number {
 export function readSoft(fd: number, buf: Buffer, len = buf.length): number {
   return soft(fn.read(fd, buf, len));
 }
+/** clock_gettime into a caller's 16-byte timespec (hot loops: no allocation, no bigint). */
+export function clockGettimeInto(clk: number, ts: Buffer): void {
+  fn.clock_gettime(clk, ts);
+}
 const tsBuf = Buffer.alloc(16);
 /** clock_gettime as bigint nanoseconds. */
 export function clockNs(clk: number): bigint {

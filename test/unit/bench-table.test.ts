@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchRow } from '../../src/lab/bench/model.js';
 import { summarizeRow, summarizeTotals } from '../../src/lab/bench/summary.js';
+import { formatG as pingFormatG } from '../../src/icmp/format.js';
 import { formatBenchTable, formatG, formatLoss, formatUs, formatVsPingTable, layoutColumns } from '../../src/lab/bench/table.js';
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
@@ -65,8 +66,13 @@ int main(void) { long tx, rx; while (scanf("%ld %ld", &tx, &rx) == 2)
       500,
     );
     pairs.push([1024, 1023], [3, 2], [7, 0], [1_000_000, 999_999], [4096, 4095], [65536, 65535]);
+    // exact binary ties at the sixth digit (glibc rounds them to even): 128 sent, 111 received → 13.2812%
+    for (let rx = 0; rx <= 128; rx++) pairs.push([128, rx]);
+    for (let rx = 0; rx <= 1024; rx += 7) pairs.push([1024, rx]);
     const out = execFileSync(exe, { input: pairs.map(([t, r]) => `${t} ${r}`).join('\n') + '\n', encoding: 'utf8' }).trim().split('\n');
     pairs.forEach(([tx, rx], i) => expect(formatLoss(((tx - rx) * 100) / tx), `${tx} ${rx}`).toBe(out[i]));
+    // one %g serves ping's statistics and the bench
+    expect(pingFormatG).toBe(formatG);
   });
 });
 
@@ -90,11 +96,11 @@ describe('bench table', () => {
     // ping µs: 2 1 5 3 → tsum 11, tsum2 39, var (39 − 121/4)/4 = 2.1875 → 2, llsqrt(2) = 1.
     expect(text).toBe(
       [
-        "RTT in µs, clock kernel; percentiles by sockperf's rule; mdev by iputils' formula (whole µs)",
+        "RTT in µs, clock kernel (TX_SOFTWARE → RX stamp); percentiles by sockperf's rule over the `timed` samples, printed only with a sample beyond them (p99.9 from 1,000 samples); mdev by iputils' formula (whole µs)",
         'flood rows: 1 probe in flight (as ping -f); echo/s = replies ÷ first-to-last send of the measured probes',
-        'pair  dir      size  mode      sent  rcvd  loss  echo/s     min     p50     p90     p99   p99.9     max   mdev',
-        '   1  ns1-ns2    56  flood        5     4   20%    2000   1.999   2.345   5.001   5.001   5.001   5.001  1.000',
-        '   1  ns2-ns1  1472  interval     1     1    0%     100  10.000  10.000  10.000  10.000  10.000  10.000  0.000',
+        'pair  dir      size  mode      sent  rcvd  loss  echo/s  timed     min    p50  p90  p99  p99.9     max   mdev',
+        '   1  ns1-ns2    56  flood        5     4   20%    2000      4   1.999  2.345    -    -      -   5.001  1.000',
+        '   1  ns2-ns1  1472  interval     1     1    0%     100      1  10.000      -    -    -      -  10.000  0.000',
         '',
       ].join('\n'),
     );
@@ -104,11 +110,11 @@ describe('bench table', () => {
     const none = row({ rttNs: f64([]), sent: 3, received: 0 });
     const dup = row({ clock: 'hrtime', rttNs: f64([1000, 1000, 1000]), sent: 2, received: 2, duplicates: 1 });
     const lines = formatBenchTable([summarizeRow(none), summarizeRow(dup)]).split('\n');
-    expect(lines[0]).toContain('clocks hrtime, kernel');
+    expect(lines[0]).toContain('clocks hrtime (user send → user receive), kernel (TX_SOFTWARE → RX stamp)');
     expect(lines[1]).toBe('flood rows: 1 probe in flight (as ping -f); echo/s = replies ÷ first-to-last send of the measured probes');
     expect(lines[2].split(/\s+/).slice(0, 6)).toEqual(['pair', 'dir', 'size', 'mode', 'clock', 'sent']);
-    expect(lines[3]).toMatch(/kernel +3 +0 +100% +0 +- +- +- +- +- +- +-$/);
-    expect(lines[4]).toMatch(/hrtime +2 +2\+1 +0% +2 +1\.000 /);
+    expect(lines[3]).toMatch(/kernel +3 +0 +100% +0 +0 +- +- +- +- +- +- +-$/);
+    expect(lines[4]).toMatch(/hrtime +2 +2\+1 +0% +2 +3 +1\.000 /);
   });
 
   it('marks rows whose RTT figures cover only part of the replies, and says how many', () => {
@@ -132,7 +138,7 @@ describe('bench table', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[5]).toMatch(/^-+$/);
     expect(lines[5].length).toBe(lines[2].length);
-    expect(lines[6]).toMatch(/^ all {2}ns1-ns2 +56 +flood +4 +4 +0% +4 +1\.000 +2\.000 +4\.000 +4\.000 +4\.000 +4\.000 +1\.000$/);
+    expect(lines[6]).toMatch(/^ all {2}ns1-ns2 +56 +flood +4 +4 +0% +4 +4 +1\.000 +2\.000 +- +- +- +4\.000 +1\.000$/);
     expect(lines[7]).toBe('pair "all": 2 pairs at once; counts added, echo/s over the time they covered together, RTT figures over all their samples');
   });
 
@@ -153,6 +159,7 @@ describe('bench table', () => {
 describe('vs-ping table', () => {
   it('puts both tools side by side under group headers, with ratios', () => {
     const r = row({
+      clock: 'ping',
       rttNs: f64([2000, 4000]),
       sent: 2,
       received: 2,
@@ -166,16 +173,27 @@ describe('vs-ping table', () => {
     expect(lines[1].split(/ {2,}/)).toEqual(['', 'vping', 'ping (iputils)', 'vping ÷ ping']);
     expect(lines[1].indexOf('vping')).toBe(30);
     expect(lines[2]).toBe(
-      'pair  dir      size  mode     sent  rcvd  loss  echo/s    min    avg    max   mdev    sent  rcvd  loss  echo/s    min    avg    max   mdev    echo/s   min   avg',
+      'pair  dir      size  mode     sent  rcvd  loss  echo/s  timed    min    avg    max   mdev    sent  rcvd  loss  echo/s    min    avg    max   mdev    echo/s   min   avg',
     );
     expect(lines[2].indexOf('sent')).toBe(30);
     expect(lines[2].lastIndexOf('sent')).toBe(lines[1].indexOf('ping (iputils)'));
     expect(lines[2].lastIndexOf('echo/s')).toBe(lines[1].indexOf('vping ÷ ping'));
     // vping: mean 3 µs, mdev: µs 2, 4 → var 1 → 1. ping: 1000 echo/s. Ratios 2, 0.5, 0.6.
     expect(lines[3]).toBe(
-      '   1  ns1-ns2    56  flood       2     2    0%    2000  2.000  3.000  4.000  1.000       2     2    0%    1000  4.000  5.000  6.000  1.000      2.00  0.50  0.60',
+      '   1  ns1-ns2    56  flood       2     2    0%    2000      2  2.000  3.000  4.000  1.000       2     2    0%    1000  4.000  5.000  6.000  1.000      2.00  0.50  0.60',
     );
     expect(lines[4]).toBe('ratios are vping ÷ ping: echo/s above 1 and RTT below 1 favour vping');
+    expect(all[0]).toContain('vping clock ping (user send → RX stamp), ping user send → RX stamp');
+  });
+
+  it('divides no RTT figure of another span by ping\'s: echo/s only, and the note says why', () => {
+    const peer = { tool: 'ping' as const, transmitted: 2, received: 2, duplicates: 0, timeMs: 2, rtt: { minUs: 4, avgUs: 5, maxUs: 6, mdevUs: 1 } };
+    for (const clock of ['kernel', 'sched', 'hrtime'] as const) {
+      const r = row({ clock, rttNs: f64([2000, 4000]), sent: 2, received: 2, durationNs: 1e6, peer });
+      const lines = formatVsPingTable([summarizeRow(r)]).trimEnd().split('\n');
+      expect(lines[4], clock).toMatch(/ 4\.000  5\.000  6\.000  1\.000      2\.00    -    -$/);
+      expect(lines.at(-1)).toBe(`no RTT ratio on the ${clock} clock: not ping's span (user send → RX stamp), so printed beside ping's, not divided by it`);
+    }
   });
 
   it('leaves ping columns and ratios blank without ping figures', () => {

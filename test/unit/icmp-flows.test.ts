@@ -35,7 +35,8 @@ function partsOf(f: FlowIn, over: Partial<FlowParts> = {}): FlowParts {
   return {
     transmitted: f.tx, received: f.us.length - f.dups, duplicates: f.dups, corrupted: 1, errors: 2, kernelTxMissing: 0,
     pipe: f.pipe, firstSendNs: f.first, lastSendNs: f.last, timing: true, primaryClock: 'kernel', showIpg: true,
-    histogram: true, sampled: false, sums: sumsParts(sums), kernel: histParts(k), hrtime: histParts(h), ...over,
+    histogram: true, sampled: false, sums: sumsParts(sums),
+    hists: { ping: null, sched: null, kernel: histParts(k), hrtime: histParts(h) }, ...over,
   };
 }
 
@@ -144,7 +145,7 @@ describe('mergeFlows: the union of the flows, as one engine would count it', () 
           for (const v of l) h.record(v);
           return histParts(h);
         });
-        const flows = parts.map((hp) => partsOf({ us: [1], ns: [1], tx: 1, dups: 0, pipe: 1, first: 1n, last: 1n }, { hrtime: hp }));
+        const flows = parts.map((hp) => partsOf({ us: [1], ns: [1], tx: 1, dups: 0, pipe: 1, first: 1n, last: 1n }, { hists: { ping: null, sched: null, kernel: null, hrtime: hp } }));
         expect(mergeFlows(flows).rtt.hrtime).toEqual(one.summary('hrtime', true));
       },
     ), { numRuns: 200 });
@@ -166,7 +167,8 @@ describe('mergeFlows: the union of the flows, as one engine would count it', () 
   it('a flow that sent nothing does not move the time line; flows on different clocks are refused', () => {
     const a = partsOf({ us: [10], ns: [1], tx: 1, dups: 0, pipe: 1, first: 100n, last: 5_000_100n });
     const none = partsOf({ us: [1], ns: [1], tx: 0, dups: 0, pipe: 0, first: 0n, last: 0n }, {
-      firstSendNs: null, lastSendNs: null, received: 0, sums: sumsParts(new IputilsSums()), kernel: histParts(new Histogram()), hrtime: histParts(new Histogram()),
+      firstSendNs: null, lastSendNs: null, received: 0, sums: sumsParts(new IputilsSums()),
+      hists: { ping: null, sched: null, kernel: histParts(new Histogram()), hrtime: histParts(new Histogram()) },
     });
     expect(mergeFlows([a, none]).elapsedNs).toBe(5_000_000);
     expect(() => mergeFlows([a, { ...a, primaryClock: 'hrtime' }])).toThrow(/different clocks/);

@@ -63,6 +63,9 @@ describe('figures ping prints', () => {
     expect(formatG(lossPercent(5, 5))).toBe('0');
     expect(formatG(lossPercent(10_000_000, 9_999_999))).toBe('1e-05');
     expect(formatG(lossPercent(1000, 999))).toBe('0.1');
+    // an exact tie in binary (13.28125): glibc rounds to even, as ping prints it
+    expect(formatG(lossPercent(128, 111))).toBe('13.2812');
+    expect(formatG(lossPercent(128, 113))).toBe('11.7188');
     expect(formatG(123456789)).toBe('1.23457e+08');
   });
   it('time= rounding by range', () => {

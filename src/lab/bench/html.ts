@@ -21,7 +21,8 @@ import {
   summarizeTotals,
   type RowSummary,
 } from './summary.js';
-import { formatLoss, formatRate, formatRatio, formatUs } from './table.js';
+import { formatLoss, formatRate, formatRatio, formatUs, rttCells, timedCell } from './table.js';
+import { CLOCK_TEXT, type Clock } from '../../icmp/stats.js';
 
 // ---------------------------------------------------------------------------------------
 // The chart library, inlined.
@@ -366,12 +367,10 @@ function htmlTable(head: string[], rows: string[][], numeric: boolean[], cls: st
 }
 
 function summaryTable(rows: readonly RowSummary[]): string {
-  const head = ['pair', 'dir', 'size', 'mode', 'clock', 'sent', 'rcvd', 'loss', 'echo/s', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mdev'];
+  const head = ['pair', 'dir', 'size', 'mode', 'clock', 'sent', 'rcvd', 'loss', 'echo/s', 'timed', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mdev'];
   const numeric = head.map((h) => !['dir', 'mode', 'clock'].includes(h));
   const cells = rows.map((r) => {
-    const t = r.rtt;
-    const rtt = t ? [t.minNs, t.p50Ns, t.p90Ns, t.p99Ns, t.p999Ns, t.maxNs, t.iputils.mdevUs * 1000].map(formatUs) : Array<string>(7).fill('-');
-    return [String(r.pair), r.dir, String(r.size), r.mode, r.clock, String(r.sent), `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}`, formatLoss(r.lossPercent), formatRate(r.echoPerSec), ...rtt];
+    return [String(r.pair), r.dir, String(r.size), r.mode, r.clock, String(r.sent), `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}`, formatLoss(r.lossPercent), formatRate(r.echoPerSec), timedCell(r), ...rttCells(r.rtt)];
   });
   return htmlTable(head, cells, numeric, 'summary');
 }
@@ -382,12 +381,14 @@ function vsPingTable(rows: readonly RowSummary[]): string {
   const cells = rows.map((r) => {
     const t = r.rtt;
     const p = r.peer;
+    // ping's RTT is user send → RX stamp: only vping's figure over the same span is divided by it
     const pr = p?.rtt;
+    const like = r.clock === 'ping';
     return [
       String(r.pair), r.dir, String(r.size), r.mode,
       formatRate(r.echoPerSec), p ? formatRate(p.echoPerSec) : '-', formatRatio(r.echoPerSec, p?.echoPerSec),
-      t ? formatUs(t.minNs) : '-', pr ? formatUs(pr.minUs * 1000) : '-', formatRatio(t?.minNs, pr ? pr.minUs * 1000 : undefined),
-      t ? formatUs(t.meanNs) : '-', pr ? formatUs(pr.avgUs * 1000) : '-', formatRatio(t?.meanNs, pr ? pr.avgUs * 1000 : undefined),
+      t ? formatUs(t.minNs) : '-', pr ? formatUs(pr.minUs * 1000) : '-', like ? formatRatio(t?.minNs, pr ? pr.minUs * 1000 : undefined) : '-',
+      t ? formatUs(t.meanNs) : '-', pr ? formatUs(pr.avgUs * 1000) : '-', like ? formatRatio(t?.meanNs, pr ? pr.avgUs * 1000 : undefined) : '-',
       t ? formatUs(t.iputils.mdevUs * 1000) : '-', pr ? formatUs(pr.mdevUs * 1000) : '-',
       `${formatLoss(r.lossPercent)} / ${p ? formatLoss(p.lossPercent) : '-'}`,
     ];
@@ -565,6 +566,13 @@ const ERROR_TRAP_JS = `
 })();
 `;
 
+/** The clocks of the rows, each with the span it measures, in words. */
+function clockWords(rows: readonly RowSummary[]): string {
+  const cs = [...new Set(rows.map((r) => r.clock))].sort();
+  const w = cs.map((c) => `${c}: ${c in CLOCK_TEXT ? CLOCK_TEXT[c as Clock] : c}`);
+  return `${cs.length === 1 ? 'clock' : 'clocks'} ${w.join('; ')}`;
+}
+
 function metaLine(run: BenchRun, rows: readonly RowSummary[]): string {
   const p = run.params;
   const clocks = [...new Set(rows.map((r) => r.clock))].join(', ');
@@ -643,9 +651,9 @@ export function renderReport(run: BenchRun, opts: ReportOptions = {}): string {
 
 <section id="summary">
 <h2>Summary</h2>
-<p class="note">RTT in µs. Percentiles by sockperf's rule (index (int)(0.5 + p·N) − 1 in the sorted samples); mdev by iputils ping's formula (whole µs). Loss as ping prints it.${totals.length ? ' Rows "all" add up the pairs that ran at once: echo/s over the time they covered together.' : ''}</p>
+<p class="note">RTT in µs, ${escapeHtml(clockWords(all))}. The <em>timed</em> column is how many RTT samples each row's figures rest on. Percentiles by sockperf's rule (index (int)(0.5 + p·N) − 1 in the sorted samples), and only where at least one sample lies beyond them: p99.9 needs 1,000 timed samples, p99 100, p90 10; a dash means too few. mdev by iputils ping's formula (whole µs). Loss as ping prints it.${totals.length ? ' Rows "all" add up the pairs that ran at once: echo/s over the time they covered together.' : ''}</p>
 <div class="table-wrap">${summaryTable(all)}</div>
-${hasPeer ? `<h2 style="margin-top:18px">vping beside iputils ping</h2><p class="note">Same lab, same run. × is vping ÷ ping: echo/s above 1 and RTT below 1 favour vping. ping's RTT figures are whole µs.</p><div class="table-wrap">${vsPingTable(all)}</div>` : ''}
+${hasPeer ? `<h2 style="margin-top:18px">vping beside iputils ping</h2><p class="note">Same lab, same run. × is vping ÷ ping: echo/s above 1 and RTT below 1 favour vping. ping's RTT figures are whole µs, over its own span: user send to the reply's kernel RX stamp. An RTT × is given only for rows on vping's ping clock, the same span; rows on another clock show both figures and no ×.</p><div class="table-wrap">${vsPingTable(all)}</div>` : ''}
 </section>
 
 <section id="latency">

@@ -6,6 +6,8 @@
 // (TypedArray#sort), and costs 8 bytes a sample like BigInt64Array, without BigInt's slow
 // arithmetic in the statistics loops. validateRow() checks the integer invariant.
 
+import type { Clock } from '../../icmp/stats.js';
+
 /** Which way the echo goes: the request leaves the first namespace for the second. */
 export type Direction = 'ns1-ns2' | 'ns2-ns1';
 export const DIRECTIONS: readonly Direction[] = ['ns1-ns2', 'ns2-ns1'];
@@ -15,11 +17,11 @@ export type BenchMode = 'interval' | 'flood';
 export const MODES: readonly BenchMode[] = ['interval', 'flood'];
 
 /**
- * Where an RTT sample's two instants came from.
- * hrtime: process.hrtime around the send and the receive (the runtime's view);
- * kernel: the kernel's software timestamps (SO_TIMESTAMPING TX, SO_TIMESTAMPNS RX), the stack's own RTT.
+ * Which span an RTT sample measures (the ICMP engine's Clock): ping (user send → kernel RX
+ * stamp, iputils ping's span, the default), sched (qdisc entry → RX), kernel (device → RX),
+ * hrtime (user send → user receive). Only `ping` is comparable with iputils ping's figures.
  */
-export type ClockSource = 'hrtime' | 'kernel';
+export type ClockSource = Clock;
 
 /** ICMP echo payload bounds (iputils `-s`): 0..65507 over IPv4. */
 export const MIN_PAYLOAD = 0;
@@ -105,7 +107,7 @@ export interface BenchRow extends RowKey {
    */
   window?: number;
   /**
-   * Kernel-clock rows whose probes were TX-stamped one in N (the first N, then every Nth): the
+   * sched- and kernel-clock rows whose probes were TX-stamped one in N (the first N, then every Nth): the
    * RTT figures then come from the stamped probes only (the rest are `untimed`). Absent: every probe.
    */
   txStampEvery?: number;
@@ -146,7 +148,7 @@ export interface BenchParams {
   vsPing: boolean;
   /** Flood rows' probes in flight (absent in runs recorded before it was a parameter: 1). */
   window?: number;
-  /** Kernel clock: flood rows TX-stamp one probe in N (null on the hrtime clock; absent in older runs: every probe). */
+  /** sched and kernel clocks: flood rows TX-stamp one probe in N (null on the other clocks; absent in older runs: every probe). */
   txStampEvery?: number | null;
 }
 

@@ -4,7 +4,7 @@
 // textfile collector refuses them). Total rows over pairs are left out on purpose: sum() by
 // pair would count them twice; aggregate per-pair series in PromQL instead.
 import { SEGMENTS, type BenchRun } from './model.js';
-import { QUANTILES, summarizeRow, type Distribution, type RowSummary } from './summary.js';
+import { QUANTILES, shownQuantiles, summarizeRow, type Distribution, type RowSummary } from './summary.js';
 
 export const PROM_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -41,9 +41,12 @@ class Family {
     const l = labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
     this.lines.push(`${this.name}${suffix}${l ? `{${l}}` : ''} ${formatValue(value)}`);
   }
-  /** A summary's quantiles (NaN without samples, as client libraries do), _sum and _count. */
+  /**
+   * A summary's quantiles, _sum and _count (the samples they rest on). A quantile without a
+   * sample beyond it (p99.9 below 1,000 samples) is NaN, as client libraries give without data.
+   */
   summary(labels: Labels, d: Distribution | null): void {
-    const q = d ? [d.p50Ns, d.p90Ns, d.p99Ns, d.p999Ns] : [NaN, NaN, NaN, NaN];
+    const q = d ? shownQuantiles(d).map(([, v]) => (v === null ? NaN : v)) : [NaN, NaN, NaN, NaN];
     QUANTILES.forEach((p, i) => this.sample([['quantile', String(p)], ...labels], seconds(q[i])));
     this.sample(labels, d ? seconds(d.sumNs) : 0, '_sum');
     this.sample(labels, d ? d.count : 0, '_count');
@@ -73,7 +76,7 @@ export function formatPrometheus(run: BenchRun, rows: readonly RowSummary[] = ru
     rtt: new Family(
       'vping_rtt_seconds',
       'summary',
-      "Round-trip time of ICMP echoes across the veth pair; quantiles by sockperf's rule (int)(0.5 + p*N) - 1 on the sorted samples.",
+      "Round-trip time of ICMP echoes across the veth pair over the span the clock label names (ping: user send to kernel RX stamp, as iputils ping; sched: qdisc entry to RX; kernel: device to RX; hrtime: user send to user receive); _count is the samples, quantiles by sockperf's rule (int)(0.5 + p*N) - 1 on the sorted samples, NaN with no sample beyond them.",
     ),
     min: new Family('vping_rtt_min_seconds', 'gauge', 'Smallest round-trip time of the row.'),
     max: new Family('vping_rtt_max_seconds', 'gauge', 'Largest round-trip time of the row.'),

@@ -5,16 +5,19 @@
 //
 // Samples come from the engine's batched stream (PingOptions.samples: Float64Array batches, no
 // object per reply), so the bench measures the engine, not a per-reply message. Flood rows run
-// on the engine's flood defaults: `window` probes in flight (1, as ping -f, unless asked) and
-// kernel TX stamps on 1 probe in FLOOD_TX_STAMP_EVERY (each stamp costs the kernel an skb clone
-// and an error-queue read). On the kernel clock a flood row's RTT figures therefore come from
-// the stamped probes only: the row says how many (`untimed` counts the others) and how they
-// were picked (`txStampEvery`); echo/s, sent and received count every probe and reply.
+// on the engine's flood defaults: `window` probes in flight (1, as ping -f, unless asked). On
+// the default clock (ping's span: user send → kernel RX stamp) every reply is timed and no TX
+// stamp is taken. The sched and kernel clocks need TX stamps, which flood rows take on 1 probe
+// in FLOOD_TX_STAMP_EVERY (each costs the kernel an skb clone and an error-queue read): their
+// RTT figures then come from the stamped probes only, and the row says how many (`untimed`
+// counts the others) and how they were picked (`txStampEvery`); echo/s, sent and received
+// count every probe and reply.
 import { setMaxListeners } from 'node:events';
 import { hostname, release, availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { UsageError, VpingError } from '../../sys/errors.js';
-import { FLOOD_TX_STAMP_EVERY, SAMPLE, SAMPLE_DUP, startPing, type PingOptions, type SampleBatch, type Stats } from '../../icmp/index.js';
+import { CLOCKS } from '../../icmp/stats.js';
+import { FLOOD_TX_STAMP_EVERY, SAMPLE, SAMPLE_DUP, SAMPLE_FIELD, startPing, type PingOptions, type SampleBatch, type Stats } from '../../icmp/index.js';
 import { labStatus } from '../lab.js';
 import { labPairs, resolveLab, type LabEnd, type LabInput, type LabSpec } from '../spec.js';
 import {
@@ -38,7 +41,7 @@ export interface BenchOptions extends Pick<BenchParams, 'sizes' | 'modes' | 'dir
   /** Flood rows: probes in flight (ping's -l; vping and, with vsPing, ping alike). Default 1, as ping -f. */
   window?: number;
   /**
-   * Flood rows on the kernel clock: TX-stamp one probe in N (default FLOOD_TX_STAMP_EVERY, the
+   * Flood rows on the sched and kernel clocks: TX-stamp one probe in N (default FLOOD_TX_STAMP_EVERY, the
    * engine's flood default; 1 stamps every probe at a cost in echo/s). Interval rows stamp every probe.
    */
   txStampEvery?: number;
@@ -51,7 +54,7 @@ export const BENCH_DEFAULTS = {
   count: 1000,
   warmup: 100,
   intervalMs: 2,
-  clock: 'kernel' as ClockSource,
+  clock: 'ping' as ClockSource,
   window: 1,
   txStampEvery: FLOOD_TX_STAMP_EVERY,
 } as const;
@@ -102,7 +105,7 @@ export function checkBenchOptions(o: BenchOptions, family: 4 | 6 = 4): void {
   if (!isInt(o.count) || o.count < 1 || o.count > 10_000_000) throw new UsageError(`--count: ${o.count} out of range 1-10000000`);
   if (!isInt(o.warmup) || o.warmup < 0 || o.warmup > 10_000_000) throw new UsageError(`--warmup: ${o.warmup} out of range 0-10000000`);
   if (!Number.isFinite(o.intervalMs) || o.intervalMs < 0 || o.intervalMs > 60_000) throw new UsageError(`--interval: ${o.intervalMs / 1000} s out of range 0-60`);
-  if (o.clock !== 'kernel' && o.clock !== 'hrtime') throw new UsageError(`--clock: expected kernel or hrtime, not ${String(o.clock)}`);
+  if (!CLOCKS.includes(o.clock)) throw new UsageError(`--clock: expected one of ${CLOCKS.join(', ')}, not "${String(o.clock)}"`);
   if (o.timeoutS !== undefined && (!Number.isFinite(o.timeoutS) || o.timeoutS <= 0)) throw new UsageError(`--timeout: ${o.timeoutS} must be a positive number of seconds`);
   if (o.window !== undefined && (!isInt(o.window) || o.window < 1 || o.window > 65536)) throw new UsageError(`--window: ${o.window} out of range 1-65536`);
   if (o.txStampEvery !== undefined && (!isInt(o.txStampEvery) || o.txStampEvery < 1 || o.txStampEvery > 65536)) {
@@ -146,7 +149,10 @@ export function windowOf(o: Pick<BenchOptions, 'window'>): number {
   return o.window ?? BENCH_DEFAULTS.window;
 }
 
-/** TX-stamp one probe in N for this row (kernel clock only): the flood's sampling, or every probe. */
+/** Does this clock's span start at a kernel TX stamp (so probes must be TX-stamped)? */
+export const needsTxStamps = (clock: ClockSource): boolean => clock === 'sched' || clock === 'kernel';
+
+/** TX-stamp one probe in N for this row (sched and kernel clocks only): the flood's sampling, or every probe. */
 export function txStampEveryOf(mode: BenchMode, o: Pick<BenchOptions, 'txStampEvery'>): number {
   return mode === 'flood' ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : 1;
 }
@@ -165,8 +171,9 @@ function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, c
     quiet: true,
     events: false,
     samples: true,
-    // interval rows: every probe TX-stamped; flood rows: the engine's flood sampling (see the top)
-    ...(o.clock === 'kernel' ? { txStampEvery: txStampEveryOf(mode, o) } : { kernelTimestamps: false }),
+    // ping's span needs only RX stamps; sched/kernel need TX stamps (flood rows: a sample, see the top)
+    ...(needsTxStamps(o.clock) ? { txStampEvery: txStampEveryOf(mode, o) }
+      : o.clock === 'ping' ? { txStampEvery: 0 } : { kernelTimestamps: false }),
   };
 }
 
@@ -194,7 +201,7 @@ export class LegFold {
   readonly #field: number;
   constructor(warmup: number, clock: ClockSource, readonly originNs: number) {
     this.#skip = warmup;
-    this.#field = clock === 'kernel' ? SAMPLE.KERNEL_RTT_NS : SAMPLE.HRTIME_RTT_NS;
+    this.#field = SAMPLE_FIELD[clock];
   }
   /** Returns how many replies of the batch were measured (for progress). */
   add(b: SampleBatch): number {
@@ -275,7 +282,7 @@ async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, 
   if (untimed) row.untimed = untimed;
   if (received > 0) row.firstAtNs = Math.round(fold.r.firstSentNs - epochMonoNs);
   if (key.mode === 'flood') row.window = windowOf(o);
-  if (o.clock === 'kernel' && txStampEveryOf(key.mode, o) > 1) row.txStampEvery = txStampEveryOf(key.mode, o);
+  if (needsTxStamps(o.clock) && txStampEveryOf(key.mode, o) > 1) row.txStampEvery = txStampEveryOf(key.mode, o);
   if (stopped) row.interrupted = true;
   return row;
 }
@@ -377,7 +384,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
       intervalMs: o.intervalMs,
       vsPing: o.vsPing,
       window: windowOf(o),
-      txStampEvery: o.clock === 'kernel' ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : null,
+      txStampEvery: needsTxStamps(o.clock) ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : null,
     },
     rows,
     ...(interrupted ? { interrupted: true } : {}),

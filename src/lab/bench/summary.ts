@@ -33,6 +33,21 @@ export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number
   return i >= 0 && i < sorted.length ? sorted[i] : undefined;
 }
 
+/**
+ * Is percentile p (a fraction) worth printing over n samples? Only when at least one sample
+ * lies beyond it (n·(1 − p) ≥ 1): p99.9 needs 1,000 samples, p99 100, p90 10. Below that the
+ * "percentile" is just the max under another name. Every presenter prints the count beside.
+ */
+export function percentileShown(p: number, n: number): boolean {
+  return n * (1 - p) >= 1 - 1e-9;
+}
+
+/** The quantiles as [fraction, value] pairs, value null where percentileShown says no. */
+export function shownQuantiles(d: Distribution): [Quantile, number | null][] {
+  const v = [d.p50Ns, d.p90Ns, d.p99Ns, d.p999Ns];
+  return QUANTILES.map((p, i) => [p, percentileShown(p, d.count) ? v[i] : null]);
+}
+
 /** An ascending copy (the row keeps its samples in arrival order). */
 export function sortedCopy(a: Float64Array): Float64Array {
   return a.slice().sort();

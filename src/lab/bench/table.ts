@@ -1,7 +1,11 @@
 // The bench table for the terminal: aligned columns, RTT in µs with three decimals, a total
 // block for multi-pair runs, and the side-by-side layout of `--vs-ping`. Pure functions of
 // RowSummary records; no I/O.
-import type { RowSummary } from './summary.js';
+import { formatG } from '../../icmp/format.js';
+import { CLOCK_SPAN } from '../../icmp/stats.js';
+import { shownQuantiles, type Distribution, type RowSummary } from './summary.js';
+
+export { formatG };
 
 /** Integer ns as µs with three decimals, exactly (no float rounding): 12345 → "12.345". */
 export function formatUs(ns: number): string {
@@ -10,53 +14,6 @@ export function formatUs(ns: number): string {
   const n = Math.abs(Math.round(ns));
   const s = `${Math.trunc(n / 1000)}.${String(n % 1000).padStart(3, '0')}`;
   return neg ? `-${s}` : s;
-}
-
-/**
- * C's `%g` (precision 6 unless given) of a double, digit for digit with glibc: rounding on the
- * exact binary value, ties to even, trailing zeros removed, exponent of at least two digits.
- */
-export function formatG(x: number, precision = 6): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x < 0 ? '-inf' : 'inf';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const P = Math.max(1, precision);
-  const sign = x < 0 ? '-' : '';
-  const a = Math.abs(x);
-  // The exact decimal expansion of the double (toFixed is exact up to 100 digits; beyond
-  // 1e21 it switches to exponent form, where toPrecision is close enough for a bench).
-  if (a >= 1e21) return sign + a.toPrecision(P).replace(/\.?0+e/, 'e').replace(/e\+?(-?)(\d)$/, 'e$10$2');
-  const exact = a.toFixed(100);
-  const dot = exact.indexOf('.');
-  const digits = exact.slice(0, dot) + exact.slice(dot + 1);
-  const first = digits.search(/[1-9]/);
-  let X = dot - first - 1; // decimal exponent of the leading digit
-  const kept = digits.slice(first, first + P).padEnd(P, '0').split('').map(Number);
-  const rest = digits.slice(first + P);
-  const restFirst = rest.length ? Number(rest[0]) : 0;
-  const restTail = rest.slice(1).replace(/0+$/, '');
-  const roundUp = restFirst > 5 || (restFirst === 5 && (restTail.length > 0 || kept[P - 1] % 2 === 1));
-  if (roundUp) {
-    let i = P - 1;
-    while (i >= 0 && kept[i] === 9) kept[i--] = 0;
-    if (i >= 0) kept[i]++;
-    else {
-      kept.unshift(1);
-      kept.pop();
-      X++;
-    }
-  }
-  const mant = kept.join('');
-  const strip = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-  if (X < -4 || X >= P) {
-    const m = strip(`${mant[0]}.${mant.slice(1)}`);
-    const e = Math.abs(X);
-    return `${sign}${m}e${X < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
-  }
-  let fixed: string;
-  if (X >= 0) fixed = `${mant.slice(0, X + 1)}.${mant.slice(X + 1)}`;
-  else fixed = `0.${'0'.repeat(-X - 1)}${mant}`;
-  return sign + strip(fixed);
 }
 
 /** Loss as ping prints it: `printf("%g%%", (float)loss)`. */
@@ -126,9 +83,22 @@ function keyCells(r: RowSummary): string[] {
 }
 
 function clockNote(rows: readonly RowSummary[]): string {
-  const clocks = new Set(rows.map((r) => r.clock));
-  return clocks.size === 1 ? `clock ${[...clocks][0]}` : `clocks ${[...clocks].sort().join(', ')} (see the clock column)`;
+  const clocks = [...new Set(rows.map((r) => r.clock))].sort();
+  const span = (c: string): string => (c in CLOCK_SPAN ? `${c} (${CLOCK_SPAN[c as keyof typeof CLOCK_SPAN]})` : c);
+  return clocks.length === 1 ? `clock ${span(clocks[0])}` : `clocks ${clocks.map(span).join(', ')} (see the clock column)`;
 }
+
+/** min, p50, p90, p99, p99.9, max and mdev cells: a percentile with too few samples beyond it prints "-". */
+export function rttCells(t: (Distribution & { iputils: { mdevUs: number } }) | null): string[] {
+  if (!t) return ['-', '-', '-', '-', '-', '-', '-'];
+  const q = shownQuantiles(t).map(([, v]) => (v === null ? '-' : formatUs(v)));
+  return [formatUs(t.minNs), ...q, formatUs(t.maxNs), formatUs(t.iputils.mdevUs * 1000)];
+}
+
+/** RTT samples behind a row's figures: `timed` in the tables. */
+export const timedCell = (r: RowSummary): string => String(r.rtt?.count ?? 0);
+
+const PERCENTILE_NOTE = "percentiles by sockperf's rule over the `timed` samples, printed only with a sample beyond them (p99.9 from 1,000 samples)";
 
 export interface TableOptions {
   /** Total rows (summarizeTotals), printed after a rule. */
@@ -150,6 +120,7 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
     { head: 'rcvd', align: 'r' },
     { head: 'loss', align: 'r' },
     { head: 'echo/s', align: 'r' },
+    { head: 'timed', align: 'r' },
     { head: 'min', align: 'r' },
     { head: 'p50', align: 'r' },
     { head: 'p90', align: 'r' },
@@ -159,10 +130,7 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
     { head: 'mdev', align: 'r' },
   ];
   const cells = (r: RowSummary): string[] => {
-    const t = r.rtt;
-    const rtt = t
-      ? [t.minNs, t.p50Ns, t.p90Ns, t.p99Ns, t.p999Ns, t.maxNs, t.iputils.mdevUs * 1000].map(formatUs)
-      : ['-', '-', '-', '-', '-', '-', '-'];
+    const rtt = rttCells(r.rtt);
     const dup = r.duplicates ? `+${r.duplicates}` : '';
     const star = r.untimed ? '*' : '';
     return [
@@ -172,6 +140,7 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
       `${r.received}${dup}${star}`,
       formatLoss(r.lossPercent),
       formatRate(r.echoPerSec),
+      timedCell(r),
       ...rtt,
     ];
   };
@@ -181,7 +150,7 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
     body.push(...opts.totals.map(cells));
   }
   const lines = [
-    `RTT in µs, ${clockNote(all)}; percentiles by sockperf's rule; mdev by iputils' formula (whole µs)`,
+    `RTT in µs, ${clockNote(all)}; ${PERCENTILE_NOTE}; mdev by iputils' formula (whole µs)`,
     ...floodNote(all, false),
     ...layoutColumns(cols, body),
   ];
@@ -202,10 +171,12 @@ function floodNote(rows: readonly RowSummary[], vsPing: boolean): string[] {
   const inFlight = w === null ? `${windows.join('/')} probes in flight` : w === 1 ? '1 probe in flight (as ping -f)' : `${w} probes in flight (as ping -f -l ${w})`;
   const peer = vsPing ? `; ping ran ${w === null || w === 1 ? 'ping -f' : `ping -f -l ${w}`} on the same pair right after` : '';
   const lines = [`flood rows: ${inFlight}${peer}; echo/s = replies ÷ first-to-last send of the measured probes`];
-  const sampled = [...new Set(flood.filter((r) => r.clock === 'kernel' && r.txStampEvery).map((r) => r.txStampEvery as number))];
+  const sampledRows = flood.filter((r) => (r.clock === 'kernel' || r.clock === 'sched') && r.txStampEvery);
+  const sampled = [...new Set(sampledRows.map((r) => r.txStampEvery as number))];
   if (sampled.length) {
     const n = sampled.join('/');
-    lines.push(`flood rows on the kernel clock: RTT figures from the TX-stamped probes only (1 in ${n}: the first ${n}, then every ${n}th, the engine's flood default; every probe and reply is counted)`);
+    const on = [...new Set(sampledRows.map((r) => r.clock))].sort().join(' and ');
+    lines.push(`flood rows on the ${on} clock: RTT figures from the TX-stamped probes only (1 in ${n}: the first ${n}, then every ${n}th, the engine's flood default; every probe and reply is counted)`);
   }
   return lines;
 }
@@ -225,7 +196,9 @@ function untimedNote(rows: readonly RowSummary[]): string[] {
 /**
  * `--vs-ping`: vping's and ping's figures side by side for each row, then the ratios
  * vping ÷ ping. vping's min/avg/max come from its ns samples; ping's are what it printed
- * (whole µs). mdev is iputils' formula on both sides.
+ * (whole µs). mdev is iputils' formula on both sides. An RTT ratio divides only like figures:
+ * ping measures user send → kernel RX stamp, so only rows on vping's `ping` clock (the same
+ * span) get one; on any other clock the RTT is printed beside ping's, never divided by it.
  */
 export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOptions = {}): string {
   const V = 'vping';
@@ -237,6 +210,7 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
     { head: 'rcvd', align: 'r', group: V },
     { head: 'loss', align: 'r', group: V },
     { head: 'echo/s', align: 'r', group: V },
+    { head: 'timed', align: 'r', group: V },
     { head: 'min', align: 'r', group: V },
     { head: 'avg', align: 'r', group: V },
     { head: 'max', align: 'r', group: V },
@@ -256,7 +230,9 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
   const cells = (r: RowSummary): string[] => {
     const t = r.rtt;
     const p = r.peer;
+    // ping's RTT is its own span: divide only a vping figure measured over the same span
     const pr = p?.rtt;
+    const like = r.clock === 'ping';
     const vRtt = t ? [t.minNs, t.meanNs, t.maxNs, t.iputils.mdevUs * 1000].map(formatUs) : ['-', '-', '-', '-'];
     const pRtt = pr ? [pr.minUs, pr.avgUs, pr.maxUs, pr.mdevUs].map((us) => formatUs(us * 1000)) : ['-', '-', '-', '-'];
     const pCounts = p
@@ -268,12 +244,13 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
       `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}${r.untimed ? '*' : ''}`,
       formatLoss(r.lossPercent),
       formatRate(r.echoPerSec),
+      timedCell(r),
       ...vRtt,
       ...pCounts,
       ...pRtt,
       formatRatio(r.echoPerSec, p?.echoPerSec),
-      formatRatio(t?.minNs, pr ? pr.minUs * 1000 : undefined),
-      formatRatio(t?.meanNs, pr ? pr.avgUs * 1000 : undefined),
+      like ? formatRatio(t?.minNs, pr ? pr.minUs * 1000 : undefined) : '-',
+      like ? formatRatio(t?.meanNs, pr ? pr.avgUs * 1000 : undefined) : '-',
     ];
   };
   const body: (string[] | null)[] = rows.map(cells);
@@ -283,11 +260,15 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
   }
   const all = [...rows, ...(opts.totals ?? [])];
   const lines = [
-    `RTT in µs; vping ${clockNote(all)}, ping its own (whole µs); mdev by iputils' formula on both sides`,
+    `RTT in µs; vping ${clockNote(all)}, ping user send → RX stamp (whole µs); mdev by iputils' formula on both sides`,
     ...floodNote(all, true),
     ...layoutColumns(cols, body),
     'ratios are vping ÷ ping: echo/s above 1 and RTT below 1 favour vping',
   ];
+  const unlike = [...new Set(all.filter((r) => r.clock !== 'ping').map((r) => r.clock))];
+  if (unlike.length) {
+    lines.push(`no RTT ratio on the ${unlike.join(', ')} clock${unlike.length > 1 ? 's' : ''}: not ping's span (user send → RX stamp), so printed beside ping's, not divided by it`);
+  }
   if (opts.totals?.some((t) => t.peer?.pooled)) lines.push(`pair "all": ping's avg and mdev pooled from its per-pair figures`);
   lines.push(...untimedNote(all));
   return lines.join('\n') + '\n';
