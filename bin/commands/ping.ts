@@ -5,7 +5,7 @@ import { action, fail, printJson } from '../run.js';
 import { CLOCK_HELP, parseClock } from '../args.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { openNetns } from '../../src/ns/netns.js';
-import { startPing, type PingEvent, type PingOptions, type Stats } from '../../src/icmp/index.js';
+import { FLOOD_TX_STAMP_EVERY, startPing, type PingEvent, type PingOptions, type Stats } from '../../src/icmp/index.js';
 import {
   clocksLine, errorLine, headerLine, noAnswerLine, patternLine, replyLine, statisticsBlock, statusLine, wrongDataText,
 } from '../../src/icmp/format.js';
@@ -79,6 +79,8 @@ function toOptions(dest: string, o: PingCliOptions, g: GlobalOptions): PingOptio
     iface: o.interface,
     id: num(o.id, true),
     clock,
+    // -v shows every span: the TX ones need TX stamps (a flood stamps a sample)
+    ...(o.verbose ? { txStampEvery: flood ? FLOOD_TX_STAMP_EVERY : 1 } : {}),
     events: !quiet && !flood,
     floodTicks: flood && !quiet,
     threads,

@@ -16,7 +16,7 @@ import { formatSockaddr } from './addr.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from './family.js';
 import {
   CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, PAYLOAD, POLLFD, SCM_TIMESTAMPING,
-  SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign,
+  SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign,
 } from './layout.js';
 import {
   Histogram, IputilsSums, histParts, iputilsFigures, lossPercent, pingTimeMs, sumsParts, type Clock, type FlowParts, type Stats,
@@ -247,6 +247,12 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP_FILTER)');
       if (cfg.idFilter) attachIdFilter(fd, cfg.family, cfg.id);
       if (fam.af === 10) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
+      // IP_RECVERR as iputils: without it a raw socket's send reports success for a probe the
+      // qdisc dropped (the kernel swallows ENOBUFS), so a shaper's drops would pass for loss.
+      // With it the send fails with ENOBUFS and is retried; ICMP errors also land on the error
+      // queue (drained and set aside: the engine reads them from the packets themselves).
+      if (fam.af === 10) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1, 'setsockopt(IPV6_RECVERR)');
+      else setsockopt(fd, IPPROTO_IP, IP_RECVERR, 1, 'setsockopt(IP_RECVERR)');
       const buf = Math.max(65536, (cfg.datalen + 128) * Math.max(cfg.preload, 64));
       try {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, Math.min(buf * 4, 16 << 20));
@@ -444,6 +450,8 @@ export class Engine {
   oomCount = 0;
   /** how long to wait after a send the kernel refused for back-pressure (sendBatch returned 0) */
   retryNs = 0;
+  /** something other than TX stamps may wait on the error queue (POLLERR, a socket error) */
+  errPending = false;
   pending: PingEvent[] = [];
   /** the sample batch being filled (cfg.samples), its fill in records, and when it was last posted */
   sampleBuf: Float64Array | null;
@@ -629,6 +637,15 @@ export class Engine {
         return 0;
       }
     }
+    // An ICMP error for an earlier probe was pending (sk_err, set with IP_RECVERR): the kernel
+    // reported it here instead of sending. As ping: the probe counts as sent, without a line
+    // of its own (the error itself is counted where its packet arrives).
+    if (this.drainErrQueue() > 0) {
+      this.ntransmitted++;
+      this.lastSendNs = t;
+      this.tokens = 0;
+      return -1;
+    }
     // hard local error: pretend it was sent (ping's hard_local_error)
     this.ntransmitted++;
     this.lastSendNs = t;
@@ -672,13 +689,18 @@ export class Engine {
     return { send: 1, waitNs: this.intervalNs - this.tokens };
   }
 
-  /** Drain the error queue: TX software stamps, each tagged with its OPT_ID counter. */
-  drainErrQueue(): void {
+  /**
+   * Drain the error queue: TX stamps (each tagged with its OPT_ID counter) are kept; ICMP errors
+   * queued by IP_RECVERR are set aside. Returns how many ICMP errors it found.
+   */
+  drainErrQueue(): number {
+    this.errPending = false;
+    let icmp = 0;
     for (;;) {
       this.eq.reset(this.eq.dirty, 0);
       this.eq.dirty = 0;
       const n = recvmmsgSoft(this.fd, this.eq.vec, EQ_SLOTS, MSG_ERRQUEUE | MSG_DONTWAIT);
-      if (n <= 0) return;
+      if (n <= 0) return icmp;
       this.eq.dirty = n;
       const c = this.eq.ctl as Buffer;
       for (let i = 0; i < n; i++) {
@@ -698,10 +720,13 @@ export class Engine {
             ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
           } else if (
             ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) &&
-            len >= CMSG.data + SOCK_EE.size && c[d + SOCK_EE.origin] === SO_EE_ORIGIN_TIMESTAMPING
+            len >= CMSG.data + SOCK_EE.size
           ) {
-            key = c.readUInt32LE(d + SOCK_EE.data);
-            info = c.readUInt32LE(d + SOCK_EE.info);
+            const origin = c[d + SOCK_EE.origin];
+            if (origin === SO_EE_ORIGIN_TIMESTAMPING) {
+              key = c.readUInt32LE(d + SOCK_EE.data);
+              info = c.readUInt32LE(d + SOCK_EE.info);
+            } else if (origin === SO_EE_ORIGIN.ICMP || origin === SO_EE_ORIGIN.ICMP6) icmp++;
           }
           off += cmsgAlign(len);
         }
@@ -714,7 +739,7 @@ export class Engine {
           }
         }
       }
-      if (n < EQ_SLOTS) return;
+      if (n < EQ_SLOTS) return icmp;
     }
   }
 
@@ -730,8 +755,11 @@ export class Engine {
     const vlen = block ? Math.min(RX_SLOTS, Math.max(1, this.inFlight())) : RX_SLOTS;
     const n = recvmmsgSoft(this.fd, rx.vec, vlen, block ? MSG_WAITFORONE : MSG_DONTWAIT);
     const tRecv = nowNs();
-    // TX stamps are drained only while some are due (one recvmmsg per batch saved otherwise)
-    if (this.kernelTs && this.txSeen !== this.txKey >>> 0) this.drainErrQueue();
+    // a pending socket error (an ICMP error queued by IP_RECVERR) comes back here once
+    if (n < 0 && n !== -EAGAIN && n !== -EINTR) this.errPending = true;
+    // the error queue is drained only while TX stamps are due or something else waits there
+    // (one recvmmsg per batch saved otherwise)
+    if (this.errPending || (this.kernelTs && this.txSeen !== this.txKey >>> 0)) this.drainErrQueue();
     if (n <= 0) return 0;
     rx.dirty = n;
     const c = rx.ctl as Buffer;
@@ -1064,6 +1092,7 @@ export class Engine {
         const pr = ppollSoft(this.pollfds, 2, Math.min(timeoutNs, 1e9));
         if (pr > 0) {
           const re = pdv.getInt16(POLLFD.revents, true);
+          if (re & POLLERR) this.errPending = true;
           if (re & (POLLIN | POLLERR)) while (this.receive(false) === RX_SLOTS);
           if (pdv.getInt16(POLLFD.size + POLLFD.revents, true) & POLLIN) readSoft(this.wakeFd, this.wakeBuf, 8);
         }

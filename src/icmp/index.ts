@@ -54,8 +54,8 @@ export const FLOOD_TX_STAMP_EVERY = 64;
 /** Options checked and turned into the engine's config. */
 export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
   validateOptions(o, r.family);
-  if (o.txStampEvery !== undefined && (!Number.isInteger(o.txStampEvery) || o.txStampEvery < 1 || o.txStampEvery > 65536)) {
-    throw new UsageError(`txStampEvery: expected an integer 1..65536, not ${o.txStampEvery}`);
+  if (o.txStampEvery !== undefined && (!Number.isInteger(o.txStampEvery) || o.txStampEvery < 0 || o.txStampEvery > 65536)) {
+    throw new UsageError(`txStampEvery: expected an integer 0..65536 (0: none), not ${o.txStampEvery}`);
   }
   const fam = familyFor(r.family);
   const flood = o.flood ?? false;
@@ -96,9 +96,10 @@ export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
     floodTicks: o.floodTicks ?? false,
     samples: o.samples ?? false,
     kernelTimestamps: o.kernelTimestamps ?? true,
-    // a flood TX-stamps one probe in 64 (after the first 64): each TX stamp costs the kernel
-    // an skb clone and an error-queue read, and ping's figures and the min need only a sample
-    txStampEvery: o.txStampEvery ?? (flood ? FLOOD_TX_STAMP_EVERY : 1),
+    // TX stamps only where the span needs them (sched, kernel): each costs the kernel an skb
+    // and an error-queue entry inside the measured span; a flood stamps one probe in 64 (after
+    // the first 64), enough for the figures of those spans. ping's span needs only RX stamps.
+    txStampEvery: o.txStampEvery ?? (o.clock === 'sched' || o.clock === 'kernel' ? (flood ? FLOOD_TX_STAMP_EVERY : 1) : 0),
   };
 }
 

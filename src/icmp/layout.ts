@@ -65,6 +65,8 @@ export const SO_RCVTIMEO = 20;
 //                            u8 ee_pad @7; u32 ee_info @8; u32 ee_data @12; }  (16)
 export const SOCK_EE = { errno: 0, origin: 4, type: 5, code: 6, info: 8, data: 12, size: 16 } as const;
 export const SO_EE_ORIGIN_TIMESTAMPING = 4;
+/** sock_extended_err.ee_origin (linux/errqueue.h) */
+export const SO_EE_ORIGIN = { LOCAL: 1, ICMP: 2, ICMP6: 3, TIMESTAMPING: 4 } as const;
 /** ee_info of a TX stamp: which point of the send path took it (linux/errqueue.h) */
 export const SCM_TSTAMP = { SND: 0, SCHED: 1 } as const;
 export const SO_SNDTIMEO = 21;

@@ -61,9 +61,10 @@ export interface PingOptions {
   /** kernel software timestamps, RX and TX (default true; false: hrtime only) */
   kernelTimestamps?: boolean;
   /**
-   * TX-stamp (TX_SCHED and TX_SOFTWARE) one probe in N, after stamping the first N (default 1:
-   * every probe; a flood: 64; 0: none). Each TX stamp costs an skb clone and an error-queue read;
-   * the 'sched' and 'kernel' figures then cover the sample. ping's span needs no TX stamp.
+   * TX-stamp (TX_SCHED and TX_SOFTWARE) one probe in N, after stamping the first N; 0: none.
+   * Default: none on the ping and hrtime clocks (ping's span needs no TX stamp, and each stamp
+   * costs the kernel an skb and an error-queue entry inside the span); on sched and kernel every
+   * probe, or 1 in 64 in a flood (their figures then cover the sample).
    */
   txStampEvery?: number;
   /**
