@@ -45,7 +45,7 @@ export function register(program: Command): void {
   withLabOptions(
     program
       .command('trace')
-      .description("each echo's journey across a lab pair: captured at both ends in the same process, split into send path, crossing, turnaround, crossing back and receive path"),
+      .description("each echo's journey across a lab pair: captured at both ends in the same process, split into send path, queue, crossing, turnaround, crossing back and receive path"),
   )
     .option('--pair <n>', 'which pair of the lab', '1')
     .option('--dir <dir>', 'ns1-ns2 (from the first end) or ns2-ns1', 'ns1-ns2')

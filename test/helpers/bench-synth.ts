@@ -81,7 +81,7 @@ export function synthRun(o: SynthOptions = {}): BenchRun {
           }
           if (o.trace && rows.length === 0 && rtt.length) {
             const n = rtt.length;
-            const legs = { sendPath: new Float64Array(n), crossing: new Float64Array(n), turnaround: new Float64Array(n), crossingBack: new Float64Array(n), receivePath: new Float64Array(n) };
+            const legs = { sendPath: new Float64Array(n), queue: new Float64Array(n), crossing: new Float64Array(n), turnaround: new Float64Array(n), crossingBack: new Float64Array(n), receivePath: new Float64Array(n) };
             for (let i = 0; i < n; i++) {
               const c = Math.round(220 + 40 * rnd());
               const cb = Math.round(230 + 40 * rnd());
@@ -91,7 +91,8 @@ export function synthRun(o: SynthOptions = {}): BenchRun {
               legs.crossingBack[i] = cb;
               legs.turnaround[i] = ta;
               legs.sendPath[i] = sp;
-              legs.receivePath[i] = Math.max(0, rtt[i] - c - cb - ta - sp);
+              legs.queue[i] = Math.round(rtt[i] * 0.05);
+              legs.receivePath[i] = Math.max(0, rtt[i] - c - cb - ta - sp - legs.queue[i]);
             }
             row.trace = { seq: Uint16Array.from({ length: n }, (_, i) => (i + 1) & 0xffff), atNs: Float64Array.from(at), ...legs };
           }

@@ -23,6 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vping-trace-'));
 interface EchoJson {
   seq: number;
   sendNs: string;
+  schedNs: string;
   srcOutNs: string;
   dstInNs: string;
   dstOutNs: string;
@@ -70,7 +71,7 @@ describePriv('vping trace on a real pair', () => {
     expect(t.capture.map((c) => c.dropped)).toEqual([0, 0]);
     const judged = tcpdumpInstants(file, t.id);
     for (const e of t.echoes) {
-      const times = [e.sendNs, e.srcOutNs, e.dstInNs, e.dstOutNs, e.srcInNs, e.recvNs].map(BigInt);
+      const times = [e.sendNs, e.schedNs, e.srcOutNs, e.dstInNs, e.dstOutNs, e.srcInNs, e.recvNs].map(BigInt);
       for (let i = 1; i < times.length; i++) expect(times[i] >= times[i - 1], `seq ${e.seq} instant ${i}`).toBe(true);
       for (const v of Object.values(e.segments)) expect(v).toBeGreaterThanOrEqual(0);
       expect(Object.values(e.segments).reduce((a, b) => a + b, 0)).toBe(e.rttNs);
@@ -85,6 +86,24 @@ describePriv('vping trace on a real pair', () => {
       const lo = (a: bigint[]) => (a[0] < a[1] ? a[0] : a[1]);
       expect(BigInt(e.srcOutNs)).toBe(lo(req));
       expect(BigInt(e.dstOutNs)).toBe(lo(rep));
+    }
+  });
+
+  it('under tbf on the source end: the queue leg holds the wait, and the six legs still add up to the round trip', () => {
+    execFileSync('tc', ['-n', lab.ns![0], 'qdisc', 'add', 'dev', lab.ifnames![0], 'root', 'tbf', 'rate', '1mbit', 'burst', '1600', 'latency', '500ms']);
+    try {
+      const r = vping(['-j', 'trace', ...labArgs, '-c', '6', '-i', '0.002', '--size', '1400'], { timeout: 60_000 });
+      expect(r.status).toBe(0);
+      const t = JSON.parse(r.stdout) as { complete: number; echoes: EchoJson[] };
+      expect(t.complete).toBe(6);
+      for (const e of t.echoes) expect(Object.values(e.segments).reduce((a, b) => a + b, 0)).toBe(e.rttNs);
+      // 1400 bytes at 1 Mbit/s is 11.5 ms on the wire, every 2 ms a new one: from the second
+      // echo on, each waits in the qdisc, and that wait is the queue leg, not the send path
+      const later = t.echoes.slice(1);
+      for (const e of later) expect(e.segments.queue, `seq ${e.seq}`).toBeGreaterThan(1_000_000);
+      for (const e of later) expect(e.segments.queue).toBeGreaterThan(10 * e.segments.sendPath);
+    } finally {
+      execFileSync('tc', ['-n', lab.ns![0], 'qdisc', 'del', 'dev', lab.ifnames![0], 'root']);
     }
   });
 

@@ -218,6 +218,7 @@ describe('Prometheus text of a bench run', () => {
       seq: Uint16Array.from([1]),
       atNs: f64([0]),
       sendPath: f64([1000]),
+      queue: f64([300]),
       crossing: f64([700]),
       turnaround: f64([2000]),
       crossingBack: f64([800]),

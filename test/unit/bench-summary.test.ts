@@ -222,6 +222,7 @@ describe('row summary', () => {
           seq: Uint16Array.from([1, 2]),
           atNs: f64([0, 10]),
           sendPath: seg([300, 100]),
+          queue: seg([5, 6]),
           crossing: seg([50, 70]),
           turnaround: seg([400, 500]),
           crossingBack: seg([60, 60]),

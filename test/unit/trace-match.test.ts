@@ -69,31 +69,36 @@ describe('lining echoes up', () => {
     ];
     const echoes = traceEchoes(
       [
-        { seq: 1, sendNs: 400n, recvNs: 3_000n },
-        { seq: 2, sendNs: 4_800n, recvNs: null },
+        { seq: 1, sendNs: 400n, schedNs: 550n, recvNs: 3_000n },
+        { seq: 2, sendNs: 4_800n, schedNs: 4_900n, recvNs: null },
       ],
       frames,
       77,
       TAGHEX,
     );
-    expect(echoes[0].segments).toEqual({ sendPath: 600, crossing: 300, turnaround: 700, crossingBack: 250, receivePath: 750 });
+    expect(echoes[0].segments).toEqual({ sendPath: 150, queue: 450, crossing: 300, turnaround: 700, crossingBack: 250, receivePath: 750 });
+    // the legs add up to the round trip the prober saw
+    expect(Object.values(echoes[0].segments!).reduce((a, b) => a + b, 0)).toBe(echoes[0].rttNs);
     expect(echoes[0].rttNs).toBe(2600);
     expect(echoes[1]).toMatchObject({ segments: null, rttNs: null, points: { srcOut: 5_000n, dstIn: null, dstOut: null, srcIn: null } });
-    expect(segmentsOf(0n, { srcOut: 1n, dstIn: 2n, dstOut: null, srcIn: 4n }, 5n)).toBeNull();
+    expect(segmentsOf(0n, 1n, { srcOut: 1n, dstIn: 2n, dstOut: null, srcIn: 4n }, 5n)).toBeNull();
+    // no qdisc-entry stamp: the send path cannot be split, the echo is not complete
+    expect(segmentsOf(0n, null, { srcOut: 1n, dstIn: 2n, dstOut: 3n, srcIn: 4n }, 5n)).toBeNull();
     const t = traceSegments(echoes);
     expect(Array.from(t.seq)).toEqual([1]);
     expect(Array.from(t.crossing)).toEqual([300]);
-    expect(echoCells(echoes[1])).toEqual(['2', '-', '-', '-', '-', '-', '-', '(no reply; seen at srcOut)']);
-    expect(echoCells(echoes[0]).slice(1, 7)).toEqual(['0.600', '0.300', '0.700', '0.250', '0.750', '2.600']);
+    expect(echoCells(echoes[1])).toEqual(['2', '-', '-', '-', '-', '-', '-', '-', '(no reply; seen at srcOut)']);
+    expect(echoCells(echoes[0]).slice(1, 8)).toEqual(['0.150', '0.450', '0.300', '0.700', '0.250', '0.750', '2.600']);
   });
 });
 
 describe('the timeline bar', () => {
   it('is drawn to scale and always the full width', () => {
-    expect(legBar([10, 10, 10, 10, 10], 10)).toBe('ss>>tt<<rr');
-    expect(legBar([600, 300, 700, 250, 750], 26)).toBe('ssssss>>>ttttttt<<<rrrrrrr'); // 2.5 and 7.5 cells: the tie goes to the earlier leg
-    expect(legBar([1, 0, 0, 0, 1000], 10)).toBe('rrrrrrrrrr');
-    expect(legBar([0, 0, 0, 0, 0])).toBe('');
-    for (const legs of [[3, 1, 4, 1, 5], [1, 1, 1, 1, 1], [99, 1, 1, 1, 1]]) expect(legBar(legs, 40)).toHaveLength(40);
+    expect(legBar([10, 0, 10, 10, 10, 10], 10)).toBe('ss>>tt<<rr');
+    expect(legBar([10, 10, 10, 10, 10, 0], 10)).toBe('ssqq>>tt<<');
+    expect(legBar([600, 0, 300, 700, 250, 750], 26)).toBe('ssssss>>>ttttttt<<<rrrrrrr'); // 2.5 and 7.5 cells: the tie goes to the earlier leg
+    expect(legBar([1, 0, 0, 0, 0, 1000], 10)).toBe('rrrrrrrrrr');
+    expect(legBar([0, 0, 0, 0, 0, 0])).toBe('');
+    for (const legs of [[3, 2, 1, 4, 1, 5], [1, 1, 1, 1, 1, 1], [99, 1, 1, 1, 1, 1]]) expect(legBar(legs, 40)).toHaveLength(40);
   });
 });

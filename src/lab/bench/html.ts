@@ -528,7 +528,7 @@ const PAGE_JS = String.raw`
     if (!el) return;
     var cum = [], acc = t.x.map(function () { return 0; });
     t.legsUs.forEach(function (leg) { acc = acc.map(function (a, i) { return a + leg[i]; }); cum.push(acc); });
-    var colors = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1'];
+    var colors = ['#4e79a7', '#9c755f', '#f28e2b', '#59a14f', '#e15759', '#b07aa1'];
     var legs = ${jsonForScript(SEGMENTS.map((s) => s.label))};
     var order = [4, 3, 2, 1, 0];
     var d = [t.x].concat(order.map(function (k) { return cum[k]; }));
@@ -629,7 +629,7 @@ export function renderReport(run: BenchRun, opts: ReportOptions = {}): string {
           return `<figure><figcaption>${escapeHtml(t.label)}: ${t.n} echoes seen at all four points</figcaption><div id="chart-trace-${i}" class="chart chart-trace" data-chart="trace" data-points="${t.x.length}"></div><div class="table-wrap" style="margin-top:8px">${stats}</div></figure>`;
         })
         .join('\n')
-    : `<div id="chart-trace" class="chart placeholder" data-chart="trace" data-points="0">No trace data in this run. <code>vping trace</code> captures both ends of the pair and splits each echo into send path, crossing, turnaround, crossing back and receive path.</div>`;
+    : `<div id="chart-trace" class="chart placeholder" data-chart="trace" data-points="0">No trace data in this run. <code>vping trace</code> captures both ends of the pair and splits each echo into send path, queue, crossing, turnaround, crossing back and receive path.</div>`;
 
   const html = `<!DOCTYPE html>
 <html lang="en">
@@ -683,7 +683,7 @@ ${histFigures || '<div id="chart-hist-none" class="chart placeholder" data-chart
 
 <section id="trace">
 <h2>Where the time goes (trace)</h2>
-<p class="note">Send path (user → tap1), crossing (tap1 → tap2), turnaround in the peer's stack (tap2 in → out), crossing back (tap2 → tap1), receive path (tap1 → user). The time axis stops a little above the p99 echo so that one stalled echo does not flatten the others; the table has every leg's max.</p>
+<p class="note">Send path (user → qdisc entry, the kernel's TX_SCHED stamp), queue (qdisc entry → tap1 out: the shaper's wait, if any), crossing (tap1 → tap2), turnaround in the peer's stack (tap2 in → out), crossing back (tap2 → tap1), receive path (tap1 → user). The time axis stops a little above the p99 echo so that one stalled echo does not flatten the others; the table has every leg's max.</p>
 <div class="grid">
 ${traceBody}
 </div>

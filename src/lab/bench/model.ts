@@ -37,11 +37,17 @@ export interface RowKey {
   mode: BenchMode;
 }
 
-/** The five legs of one echo's journey, seen at the four capture points (vping trace). */
-export type SegmentName = 'sendPath' | 'crossing' | 'turnaround' | 'crossingBack' | 'receivePath';
+/** The six legs of one echo's journey: the qdisc entry stamp and the four capture points (vping trace). */
+export type SegmentName = 'sendPath' | 'queue' | 'crossing' | 'turnaround' | 'crossingBack' | 'receivePath';
 
+/**
+ * The legs in order. The send path ends where the request enters the qdisc (the kernel's
+ * TX_SCHED stamp); `queue` is its wait there until the device takes it (tap1 out): zero-ish on
+ * an idle veth, the shaper's delay under tbf or htb.
+ */
 export const SEGMENTS: readonly { name: SegmentName; label: string; from: string; to: string }[] = [
-  { name: 'sendPath', label: 'send path', from: 'user send', to: 'tap1 out' },
+  { name: 'sendPath', label: 'send path', from: 'user send', to: 'qdisc entry' },
+  { name: 'queue', label: 'queue', from: 'qdisc entry', to: 'tap1 out' },
   { name: 'crossing', label: 'crossing', from: 'tap1 out', to: 'tap2 in' },
   { name: 'turnaround', label: 'turnaround', from: 'tap2 in', to: 'tap2 out' },
   { name: 'crossingBack', label: 'crossing back', from: 'tap2 out', to: 'tap1 in' },

@@ -94,7 +94,7 @@ export function formatPrometheus(run: BenchRun, rows: readonly RowSummary[] = ru
     segment: new Family(
       'vping_trace_segment_seconds',
       'summary',
-      'Time of each leg of an echo across the pair (send path, crossing, turnaround, crossing back, receive path), from captures at both ends.',
+      'Time of each leg of an echo across the pair (send path, queue, crossing, turnaround, crossing back, receive path), from captures at both ends.',
     ),
   };
   f.info.sample(

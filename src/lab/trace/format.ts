@@ -6,8 +6,8 @@ import type { SegmentSummary } from '../bench/summary.js';
 import { POINTS, type TracedEcho } from './match.js';
 import type { TraceEnd, TraceResult } from './run.js';
 
-/** One letter per leg in the bar: send, crossing, turnaround, crossing back, receive. */
-export const BAR_GLYPHS = ['s', '>', 't', '<', 'r'] as const;
+/** One letter per leg in the bar: send, queue, crossing, turnaround, crossing back, receive. */
+export const BAR_GLYPHS = ['s', 'q', '>', 't', '<', 'r'] as const;
 
 /**
  * The legs as a bar of `width` cells, each leg's share rounded so the cells add up to the
@@ -35,13 +35,14 @@ export function traceHeader(t: Pick<TraceResult, 'source' | 'destination' | 'siz
   const d = end(t.destination);
   return (
     `TRACE ${t.destination.address} from ${t.source.address} (${s} → ${d}): ${t.size} data bytes, ${count} echo${count === 1 ? '' : 'es'}\n` +
-    `legs in µs: send = user → ${s} out, cross = ${s} → ${d}, turn = ${d} in → out, back = ${d} → ${s}, recv = ${s} in → user\n`
+    `legs in µs: send = user → qdisc entry, queue = qdisc → ${s} out, cross = ${s} → ${d}, turn = ${d} in → out, back = ${d} → ${s}, recv = ${s} in → user\n`
   );
 }
 
 export const ECHO_COLUMNS: Column[] = [
   { head: 'seq', align: 'r' },
   { head: 'send', align: 'r' },
+  { head: 'queue', align: 'r' },
   { head: 'cross', align: 'r' },
   { head: 'turn', align: 'r' },
   { head: 'back', align: 'r' },
@@ -59,7 +60,7 @@ export function echoCells(e: TracedEcho): string[] {
   const seen = POINTS.filter((p) => e.points[p] !== null);
   const what = e.recvNs === null ? 'no reply' : 'reply, but not seen at every point';
   const where = seen.length ? `; seen at ${seen.join(', ')}` : '; seen nowhere';
-  return [String(e.seq), '-', '-', '-', '-', '-', e.rttNs === null ? '-' : formatUs(e.rttNs), `(${what}${where})`];
+  return [String(e.seq), '-', '-', '-', '-', '-', '-', e.rttNs === null ? '-' : formatUs(e.rttNs), `(${what}${where})`];
 }
 
 /**
@@ -67,7 +68,7 @@ export function echoCells(e: TracedEcho): string[] {
  * header and generous number widths (µs up to 99999.999).
  */
 export function echoLine(cells: string[]): string {
-  const widths = [5, 9, 9, 9, 9, 9, 9];
+  const widths = [5, 9, 9, 9, 9, 9, 9, 9];
   return cells
     .map((c, i) => (i < widths.length ? c.padStart(widths[i]) : c))
     .join('  ')
@@ -114,6 +115,7 @@ export function echoJson(e: TracedEcho): object {
   return {
     seq: e.seq,
     sendNs: s(e.sendNs),
+    schedNs: s(e.schedNs),
     srcOutNs: s(e.points.srcOut),
     dstInNs: s(e.points.dstIn),
     dstOutNs: s(e.points.dstOut),

@@ -13,6 +13,8 @@ export interface Probe {
   seq: number;
   /** Just before sendto. */
   sendNs: bigint;
+  /** The kernel's TX_SCHED stamp: the request entered the qdisc; null when none came. */
+  schedNs: bigint | null;
   /** Just after the matching reply was read; null when none came in time. */
   recvNs: bigint | null;
 }
@@ -29,9 +31,10 @@ export interface PointFrame {
 export interface TracedEcho {
   seq: number;
   sendNs: bigint;
+  schedNs: bigint | null;
   recvNs: bigint | null;
   points: Record<PointName, bigint | null>;
-  /** The five legs in ns, when every instant is known. */
+  /** The six legs in ns, when every instant is known. */
   segments: Record<SegmentName, number> | null;
   /** Round trip as the prober saw it (recv − send), ns. */
   rttNs: number | null;
@@ -136,12 +139,13 @@ export function pointsBySeq(frames: readonly PointFrame[], id: number, tag: stri
   return out;
 }
 
-/** The five legs from the six instants; null when one is missing. */
-export function segmentsOf(sendNs: bigint, points: Record<PointName, bigint | null>, recvNs: bigint | null): Record<SegmentName, number> | null {
+/** The six legs from the seven instants; null when one is missing. They add up to recv − send. */
+export function segmentsOf(sendNs: bigint, schedNs: bigint | null, points: Record<PointName, bigint | null>, recvNs: bigint | null): Record<SegmentName, number> | null {
   const { srcOut, dstIn, dstOut, srcIn } = points;
-  if (recvNs === null || srcOut === null || dstIn === null || dstOut === null || srcIn === null) return null;
+  if (recvNs === null || schedNs === null || srcOut === null || dstIn === null || dstOut === null || srcIn === null) return null;
   return {
-    sendPath: Number(srcOut - sendNs),
+    sendPath: Number(schedNs - sendNs),
+    queue: Number(srcOut - schedNs),
     crossing: Number(dstIn - srcOut),
     turnaround: Number(dstOut - dstIn),
     crossingBack: Number(srcIn - dstOut),
@@ -160,9 +164,10 @@ export function traceOne(p: Probe, pts: Record<PointName, bigint | null> | undef
   return {
     seq: p.seq,
     sendNs: p.sendNs,
+    schedNs: p.schedNs,
     recvNs: p.recvNs,
     points: { ...points },
-    segments: segmentsOf(p.sendNs, points, p.recvNs),
+    segments: segmentsOf(p.sendNs, p.schedNs, points, p.recvNs),
     rttNs: p.recvNs === null ? null : Number(p.recvNs - p.sendNs),
   };
 }

@@ -3,15 +3,21 @@
 // the clock the AF_PACKET rings stamp frames with, so the user's instants and the four
 // capture points share one time line. (The ICMP engine reports RTTs, not absolute instants,
 // so trace sends its own echoes; it reuses the engine's codec, checksum and payload layout.)
+// The kernel's TX_SCHED stamp (SO_TIMESTAMPING, on the error queue) marks where the request
+// entered the qdisc: it splits the user → tap1 out stretch into the stack and the queue.
 import { randomBytes } from 'node:crypto';
 import { VpingError } from '../../sys/errors.js';
 import {
-  CLOCK_REALTIME, MSG_DONTWAIT, POLLIN, SOCK_CLOEXEC, SOCK_RAW, clockNs, close, pollSoft, recvSoft, sendto, setsockopt, socket,
+  CLOCK_REALTIME, MSG_DONTWAIT, MSG_ERRQUEUE, POLLIN, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET, SO_TIMESTAMPING, addressOf, clockNs, close, pinned,
+  pollSoft, recvSoft, recvmsgSoft, sendto, setsockopt, socket,
 } from '../../sys/libc.js';
 import { withNetns } from '../../ns/netns.js';
 import { checksum } from '../../icmp/checksum.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from '../../icmp/family.js';
-import { ICMP_HDR, POLLFD } from '../../icmp/layout.js';
+import {
+  CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, IP_RECVERR, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE,
+  SOF_TIMESTAMPING, SO_EE_ORIGIN, cmsgAlign,
+} from '../../icmp/layout.js';
 import { IcmpParseError } from '../../icmp/errors.js';
 import { TAG_OFFSET, TAG_SIZE, hex, type Probe } from './match.js';
 
@@ -53,6 +59,10 @@ export function openProber(o: ProberOptions): EchoProber {
   try {
     const f = fam.filter();
     setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP filter)');
+    // a TX_SCHED stamp per send, keyed by its OPT_ID counter (0, 1, … in send order)
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING,
+      SOF_TIMESTAMPING.TX_SCHED | SOF_TIMESTAMPING.SOFTWARE | SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY,
+      'setsockopt(SO_TIMESTAMPING)');
   } catch (e) {
     closeFd();
     throw e;
@@ -68,6 +78,47 @@ export function openProber(o: ProberOptions): EchoProber {
   pfd.writeInt32LE(fd, POLLFD.fd);
   pfd.writeInt16LE(POLLIN, POLLFD.events);
   const parsed = new ParsedPacket();
+  // struct msghdr for the error queue: one small iovec, room for the stamp and the extended error
+  const eqData = pinned(64);
+  const eqCtl = pinned(256);
+  const eqIov = pinned(IOVEC.size);
+  eqIov.writeBigUInt64LE(addressOf(eqData), IOVEC.base);
+  eqIov.writeBigUInt64LE(BigInt(eqData.length), IOVEC.len);
+  const eqMsg = pinned(MMSGHDR.size);
+  let sent = 0;
+
+  /** The TX_SCHED stamp of send number `key` (0-based), read off the error queue; null if none. */
+  const schedStamp = (key: number): bigint | null => {
+    let found: bigint | null = null;
+    for (;;) {
+      eqMsg.fill(0);
+      eqMsg.writeBigUInt64LE(addressOf(eqIov), MMSGHDR.iov);
+      eqMsg.writeBigUInt64LE(1n, MMSGHDR.iovlen);
+      eqMsg.writeBigUInt64LE(addressOf(eqCtl), MMSGHDR.control);
+      eqMsg.writeBigUInt64LE(BigInt(eqCtl.length), MMSGHDR.controllen);
+      if (recvmsgSoft(fd, eqMsg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return found;
+      const clen = Number(eqMsg.readBigUInt64LE(MMSGHDR.controllen));
+      let ts: bigint | null = null;
+      let sched = false;
+      let k = -1;
+      for (let off = 0; off + CMSG.data <= clen;) {
+        const len = Number(eqCtl.readBigUInt64LE(off + CMSG.len));
+        if (len < CMSG.data || off + len > clen) break;
+        const level = eqCtl.readInt32LE(off + CMSG.level);
+        const type = eqCtl.readInt32LE(off + CMSG.type);
+        const d = off + CMSG.data;
+        if (level === SOL_SOCKET && type === SCM_TIMESTAMPING) ts = eqCtl.readBigInt64LE(d) * 1_000_000_000n + eqCtl.readBigInt64LE(d + 8);
+        else if ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) {
+          if (eqCtl[d + SOCK_EE.origin] === SO_EE_ORIGIN.TIMESTAMPING && eqCtl.readUInt32LE(d + SOCK_EE.info) === SCM_TSTAMP.SCHED) {
+            sched = true;
+            k = eqCtl.readUInt32LE(d + SOCK_EE.data);
+          }
+        }
+        off += cmsgAlign(len);
+      }
+      if (sched && k === key && ts !== null) found = ts;
+    }
+  };
 
   const ours = (n: number, seq: number): boolean => {
     try {
@@ -91,10 +142,13 @@ export function openProber(o: ProberOptions): EchoProber {
       if (fam.userChecksum) out.writeUInt16BE(checksum(out, 0, out.length), ICMP_HDR.checksum);
       const sendNs = clockNs(CLOCK_REALTIME);
       sendto(fd, out, out.length, 0, dest, `sendto(${o.destination})`);
+      // the stamp is taken inside sendto (the request enters the qdisc there): read it now, so
+      // the error queue is empty again and poll does not keep reporting POLLERR
+      const schedNs = schedStamp(sent++);
       const deadline = sendNs + BigInt(Math.round(timeoutMs * 1e6));
       for (;;) {
         const now = clockNs(CLOCK_REALTIME);
-        if (now >= deadline) return { seq, sendNs, recvNs: null };
+        if (now >= deadline) return { seq, sendNs, schedNs, recvNs: null };
         pfd.writeInt16LE(0, POLLFD.revents);
         const r = pollSoft(pfd, 1, Math.max(1, Math.ceil(Number(deadline - now) / 1e6)));
         if (r <= 0) continue;
@@ -102,7 +156,7 @@ export function openProber(o: ProberOptions): EchoProber {
           const n = recvSoft(fd, inBuf, inBuf.length, MSG_DONTWAIT);
           if (n < 0) break;
           const recvNs = clockNs(CLOCK_REALTIME);
-          if (ours(n, seq)) return { seq, sendNs, recvNs };
+          if (ours(n, seq)) return { seq, sendNs, schedNs, recvNs };
         }
       }
     },

@@ -106,6 +106,7 @@ export function traceSegments(echoes: readonly TracedEcho[], originNs?: number):
     seq: Uint16Array.from(done.map((e) => e.seq & 0xffff)),
     atNs: Float64Array.from(done.map(at)),
     sendPath: seg('sendPath'),
+    queue: seg('queue'),
     crossing: seg('crossing'),
     turnaround: seg('turnaround'),
     crossingBack: seg('crossingBack'),
