@@ -108,22 +108,24 @@ describePriv('vping bench on a real lab', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
+    // the default span is ping's own: every reply timed, and RTT ratios (like with like)
+    expect(lines[0]).toMatch(/^RTT in µs; vping clock ping \(user send → RX stamp\), ping user send → RX stamp/);
     expect(lines[1]).toBe('flood rows: 1 probe in flight (as ping -f); ping ran ping -f on the same pair right after; echo/s = replies ÷ first-to-last send of the measured probes');
-    expect(lines[2]).toMatch(/^flood rows on the kernel clock: RTT figures from the TX-stamped probes only \(1 in 64/);
-    expect(lines[3]).toMatch(/vping\s+ping \(iputils\)\s+vping ÷ ping/);
-    expect(r.stdout).toContain(`* RTT figures from the replies timed on the row's clock only (TX-stamped 1 probe in 64): 1 ns1-ns2 56 flood: ${stampedInRow(50, 500)} of 500`);
+    expect(lines[2]).toMatch(/vping\s+ping \(iputils\)\s+vping ÷ ping/);
+    expect(r.stdout).not.toContain('no RTT ratio');
     const rows = lines.filter((l) => /^\s+1\s+ns[12]-ns[12]/.test(l));
     expect(rows).toHaveLength(2);
     for (const l of rows) {
       const c = l.trim().split(/\s+/);
-      // pair dir size mode | sent rcvd loss echo/s min avg max mdev | the same for ping | 3 ratios
-      expect(c).toHaveLength(4 + 8 + 8 + 3);
-      expect(c.slice(4, 6)).toEqual(['500', '500*']);
-      expect(c.slice(12, 14)).toEqual(['500', '500']); // ping's own counts, parsed from its output
-      expect(Number(c[20])).toBeGreaterThan(0);
+      // pair dir size mode | sent rcvd loss echo/s timed min avg max mdev | ping's 8 | 3 ratios
+      expect(c).toHaveLength(4 + 9 + 8 + 3);
+      expect(c.slice(4, 6)).toEqual(['500', '500']);
+      expect(c[8]).toBe('500'); // timed: every reply
+      expect(c.slice(13, 15)).toEqual(['500', '500']); // ping's own counts, parsed from its output
+      for (const k of [21, 22, 23]) expect(Number(c[k]), `ratio ${k}`).toBeGreaterThan(0);
     }
     expect(readFileSync(report, 'utf8')).toContain('vping beside iputils ping');
-    expect(readFileSync(prom, 'utf8')).toMatch(/^vping_ping_echo_received_total\{pair="1",dir="ns1-ns2",size="56",mode="flood",clock="kernel"\} 500$/m);
+    expect(readFileSync(prom, 'utf8')).toMatch(/^vping_ping_echo_received_total\{pair="1",dir="ns1-ns2",size="56",mode="flood",clock="ping"\} 500$/m);
   });
 
   it('--pairs 3 runs the pairs at once: one row each, and totals that add up', async () => {
@@ -155,7 +157,7 @@ describePriv('vping bench on a real lab', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^ {3}1 {2}ns1-ns2/m);
     expect(r.stdout).toMatch(/^ {3}3 {2}ns1-ns2/m);
-    expect(r.stdout).toMatch(/^ all {2}ns1-ns2 +56 +flood +300 +300\* /m);
+    expect(r.stdout).toMatch(/^ all {2}ns1-ns2 +56 +flood +300 +300 +0% +\d+ +300 /m);
   });
 
   it('a flood row as ping -f would count it: 20000 sent, 20000 received, echo/s over first-to-last measured send', async () => {
@@ -238,7 +240,7 @@ describePriv('vping bench on a real lab', () => {
     expect(html).toContain('ns1-ns2 56 B interval');
     // the Prometheus file: well formed, the row's counts as the table printed them, marked interrupted
     const p = promSamples(readFileSync(prom, 'utf8'));
-    const L = '{pair="1",dir="ns1-ns2",size="56",mode="interval",clock="kernel"}';
+    const L = '{pair="1",dir="ns1-ns2",size="56",mode="interval",clock="ping"}';
     expect(p.get(`vping_echo_sent_total${L}`)).toBe(sent);
     expect(p.get(`vping_echo_received_total${L}`)).toBe(rcvd);
     expect(p.get('vping_bench_interrupted')).toBe(1);

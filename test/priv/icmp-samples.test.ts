@@ -15,10 +15,11 @@ interface Collected {
   dups: number;
   kernelTimed: number;
   hrtimeTimed: number;
+  pingTimed: number;
 }
 
 function collect(): { c: Collected; on: (b: SampleBatch) => void } {
-  const c: Collected = { batches: [], seqs: [], samples: 0, dups: 0, kernelTimed: 0, hrtimeTimed: 0 };
+  const c: Collected = { batches: [], seqs: [], samples: 0, dups: 0, kernelTimed: 0, hrtimeTimed: 0, pingTimed: 0 };
   const on = (b: SampleBatch) => {
     c.batches.push(b);
     expect(b.data.length).toBe(b.count * SAMPLE.SIZE);
@@ -34,6 +35,7 @@ function collect(): { c: Collected; on: (b: SampleBatch) => void } {
       m.set(seq, (m.get(seq) ?? 0) + 1);
       if (!Number.isNaN(b.data[o + SAMPLE.KERNEL_RTT_NS])) c.kernelTimed++;
       if (!Number.isNaN(b.data[o + SAMPLE.HRTIME_RTT_NS])) c.hrtimeTimed++;
+      if (!Number.isNaN(b.data[o + SAMPLE.PING_RTT_NS])) c.pingTimed++;
     }
   };
   return { c, on };
@@ -47,6 +49,19 @@ describePriv('icmp sample stream', () => {
   afterAll(() => p?.destroy());
 
   const base = (o: Partial<PingOptions>): PingOptions => ({ destination: p.addr2, netns: p.ns1, quiet: true, events: false, samples: true, timeout: 2, ...o });
+
+  it('on the kernel clock a flood TX-stamps a sample of its probes (1 in 64), ping\'s span still times every reply', async () => {
+    const { c, on } = collect();
+    const s = startPing(base({ flood: true, count: 20000, clock: 'kernel' }));
+    s.on('samples', on);
+    const r = await s.done;
+    expect(r.stats.received).toBe(20000);
+    expect(c.pingTimed).toBe(20000);
+    expect(c.kernelTimed).toBeGreaterThan(64);
+    expect(c.kernelTimed).toBeLessThan(20000);
+    expect(r.stats.primaryClock).toBe('kernel');
+    expect(r.stats.rtt.kernel?.samples).toBe(c.kernelTimed);
+  });
 
   it('a flood of 20000 gives one sample per reply: count equals received, seqs unique, send instants on one clock', async () => {
     const { c, on } = collect();
@@ -64,10 +79,11 @@ describePriv('icmp sample stream', () => {
     // several batches (full ones of 1024, then the rest)
     expect(c.batches.length).toBeGreaterThan(1);
     expect(c.batches.slice(0, -1).every((b) => b.count <= 1024)).toBe(true);
-    // every payload of 56 bytes carries a send time; the flood default TX-stamps a sample only
+    // every payload of 56 bytes carries a send time, and every reply a kernel RX stamp: ping's
+    // span times them all with no TX stamp (the default takes none)
     expect(c.hrtimeTimed).toBe(20000);
-    expect(c.kernelTimed).toBeGreaterThan(64);
-    expect(c.kernelTimed).toBeLessThan(20000);
+    expect(c.pingTimed).toBe(20000);
+    expect(c.kernelTimed).toBe(0);
     // send instants on process.hrtime's clock: inside this test's own readings, and in order
     let last = -Infinity;
     for (const b of c.batches) {
