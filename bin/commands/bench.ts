@@ -29,7 +29,7 @@ interface BenchCliOptions extends LabCliOptions {
   clock: string;
   timeout: string;
   window: string;
-  txStampEvery: string;
+  txStampEvery?: string;
   vsPing?: boolean;
   report?: string;
   prom?: string;
@@ -55,7 +55,7 @@ export function benchOptions(o: BenchCliOptions): BenchOptions {
     clock: parseClock(o.clock),
     timeoutS: seconds('--timeout', o.timeout),
     window: int('--window', o.window),
-    txStampEvery: int('--tx-stamp-every', o.txStampEvery),
+    txStampEvery: o.txStampEvery === undefined ? undefined : int('--tx-stamp-every', o.txStampEvery),
     vsPing: o.vsPing ?? false,
   };
   const spec = resolveLab(input);
@@ -110,7 +110,7 @@ export function register(program: Command): void {
     .option('--clock <span>', CLOCK_HELP, BENCH_DEFAULTS.clock)
     .option('-W, --timeout <s>', 'seconds to wait for a missing reply', '2')
     .option('-l, --window <n>', 'flood rows: probes in flight, as ping -l (with --vs-ping, ping -f runs with the same -l)', String(BENCH_DEFAULTS.window))
-    .option('--tx-stamp-every <n>', "flood rows on the sched and kernel clocks: TX-stamp 1 probe in n (the engine's flood default; 1: every probe, fewer echo/s); RTT figures then come from the stamped probes", String(BENCH_DEFAULTS.txStampEvery))
+    .option('--tx-stamp-every <n>', `flood rows on the sched and kernel clocks: TX-stamp 1 probe in n (default: the sparsest, at most 1 in ${BENCH_DEFAULTS.txStampEvery}, that keeps 1,000 timed samples a row; 1: every probe, fewer echo/s); RTT figures then come from the stamped probes`)
     .option('--vs-ping', 'also run iputils ping on each row and print both side by side')
     .option('--report <file.html>', 'write a self-contained HTML report with plots')
     .option('--prom <file>', 'write the summary in Prometheus text format')

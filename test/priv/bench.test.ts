@@ -71,7 +71,7 @@ describePriv('vping bench on a real lab', () => {
   });
 
   it('measures every row: both directions, two sizes, both modes; interval rows all timed, flood rows timed on the stamped probes', async () => {
-    const run = await runBench({ lab: one, sizes: [56, 1472], modes: ['interval', 'flood'], dirs: ['ns1-ns2', 'ns2-ns1'], count: 300, warmup: 30, intervalMs: 1, clock: 'kernel', vsPing: false });
+    const run = await runBench({ lab: one, sizes: [56, 1472], modes: ['interval', 'flood'], dirs: ['ns1-ns2', 'ns2-ns1'], count: 300, warmup: 30, intervalMs: 1, clock: 'kernel', vsPing: false, txStampEvery: 64 });
     expect(run.rows.map((r) => `${r.dir} ${r.size} ${r.mode}`)).toEqual([
       'ns1-ns2 56 interval', 'ns1-ns2 56 flood', 'ns2-ns1 56 interval', 'ns2-ns1 56 flood',
       'ns1-ns2 1472 interval', 'ns1-ns2 1472 flood', 'ns2-ns1 1472 interval', 'ns2-ns1 1472 flood',
@@ -129,7 +129,7 @@ describePriv('vping bench on a real lab', () => {
   });
 
   it('--pairs 3 runs the pairs at once: one row each, and totals that add up', async () => {
-    const run = await runBench({ lab: three, sizes: [56], modes: ['flood', 'interval'], dirs: ['ns1-ns2'], count: 200, warmup: 20, intervalMs: 2, clock: 'kernel', vsPing: false });
+    const run = await runBench({ lab: three, sizes: [56], modes: ['flood', 'interval'], dirs: ['ns1-ns2'], count: 200, warmup: 20, intervalMs: 2, clock: 'kernel', vsPing: false, txStampEvery: 64 });
     expect(run.rows.map((r) => `${r.pair} ${r.mode}`)).toEqual(['1 flood', '2 flood', '3 flood', '1 interval', '2 interval', '3 interval']);
     expect(run.rows.map((r) => [r.sent, r.received, r.rttNs.length + (r.untimed ?? 0)])).toEqual(run.rows.map(() => [200, 200, 200]));
     const u = 200 - stampedInRow(20, 200);
@@ -166,7 +166,10 @@ describePriv('vping bench on a real lab', () => {
     // a clean veth: nothing lost, nothing duplicated, every reply counted whether stamped or not
     expect([r.sent, r.received, r.duplicates]).toEqual([20000, 20000, 0]);
     expect(r.rttNs.length + (r.untimed ?? 0)).toBe(r.received);
-    expect(r.rttNs.length).toBe(stampedInRow(1000, 20000));
+    // no --tx-stamp-every: the sparsest sampling that keeps 1,000 timed samples (1 in 20 here)
+    expect(r.txStampEvery).toBe(20);
+    expect(r.rttNs.length).toBe(stampedInRow(1000, 20000, 20));
+    expect(r.rttNs.length).toBeGreaterThanOrEqual(1000);
     const s = summarizeRow(r);
     expect(s.lossPercent).toBe(0);
     // ping's time is first to last send; the row's window starts at its first measured probe,

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE, SAMPLE_DUP, type SampleBatch } from '../../src/icmp/index.js';
-import { LegFold } from '../../src/lab/bench/run.js';
+import { LegFold, floodStampEvery } from '../../src/lab/bench/run.js';
 
 interface S {
   seq: number;
@@ -85,5 +85,18 @@ describe('LegFold', () => {
       expect(f.r.firstSentNs).toEqual(sends.length ? Math.min(...sends) : NaN);
       expect(f.r.lastSentNs).toEqual(sends.length ? Math.max(...sends) : NaN);
     }));
+  });
+});
+
+describe('flood rows on a TX-stamped clock: how many probes are stamped', () => {
+  it('the sparsest sampling (at most 1 in 64) that leaves 1,000 timed samples, every probe below 2,000', () => {
+    expect([1, 999, 1000, 1999, 2000, 20000, 64000, 1_000_000].map(floodStampEvery)).toEqual([1, 1, 1, 1, 2, 20, 64, 64]);
+    // the engine stamps probes 1..N and every Nth after: at least 1,000 of `count` whenever count allows
+    for (const count of [1000, 1500, 2000, 5000, 20000, 64000, 100000]) {
+      const every = floodStampEvery(count);
+      let stamped = 0;
+      for (let k = 1; k <= count; k++) if (k <= every || k % every === 0) stamped++;
+      expect(stamped, `count ${count}`).toBeGreaterThanOrEqual(1000);
+    }
   });
 });

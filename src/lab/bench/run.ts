@@ -153,8 +153,17 @@ export function windowOf(o: Pick<BenchOptions, 'window'>): number {
 export const needsTxStamps = (clock: ClockSource): boolean => clock === 'sched' || clock === 'kernel';
 
 /** TX-stamp one probe in N for this row (sched and kernel clocks only): the flood's sampling, or every probe. */
-export function txStampEveryOf(mode: BenchMode, o: Pick<BenchOptions, 'txStampEvery'>): number {
-  return mode === 'flood' ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : 1;
+export function txStampEveryOf(mode: BenchMode, o: Pick<BenchOptions, 'txStampEvery' | 'count'>): number {
+  return mode === 'flood' ? (o.txStampEvery ?? floodStampEvery(o.count)) : 1;
+}
+
+/**
+ * A flood row's TX-stamp sampling when none is asked: as sparse as the engine's flood default
+ * (1 in 64) allows while the row keeps at least 1,000 timed samples for its percentiles — every
+ * probe at the default count of 1,000 — so each percentile rests on that many.
+ */
+export function floodStampEvery(count: number): number {
+  return Math.max(1, Math.min(BENCH_DEFAULTS.txStampEvery, Math.floor(count / 1000)));
 }
 
 function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, count: number): PingOptions {
@@ -384,7 +393,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
       intervalMs: o.intervalMs,
       vsPing: o.vsPing,
       window: windowOf(o),
-      txStampEvery: needsTxStamps(o.clock) ? (o.txStampEvery ?? BENCH_DEFAULTS.txStampEvery) : null,
+      txStampEvery: needsTxStamps(o.clock) ? txStampEveryOf('flood', o) : null,
     },
     rows,
     ...(interrupted ? { interrupted: true } : {}),
