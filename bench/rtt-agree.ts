@@ -144,19 +144,26 @@ function main(): void {
     const head = ['scenario', 'runs', 'vping avg', 'ping avg', 'ratio', 'goal', 'interval kept v/p ms', 'vping tx/rx (loss) per run', 'ping tx/rx (loss) per run'];
     const lines: string[][] = [];
     for (const s of SCENARIOS.filter((x) => x.name.includes(ONLY))) {
-      // each scenario starts from the bare link: no qdisc left from the one before
-      for (const [n, d] of [[ns1, if1], [ns2, if2]]) spawnSync('tc', ['-n', n, 'qdisc', 'del', 'dev', d, 'root'], { stdio: 'ignore' });
-      s.setup?.(ns1, ns2, if1, if2);
+      // every run meets the same link: the qdisc made afresh (full buckets, empty queues) before
+      // each, so neither tool inherits the other's shaper state
+      const fresh = (): void => {
+        for (const [n, d] of [[ns1, if1], [ns2, if2]]) spawnSync('tc', ['-n', n, 'qdisc', 'del', 'dev', d, 'root'], { stdio: 'ignore' });
+        s.setup?.(ns1, ns2, if1, if2);
+      };
       const v: Figures[] = [];
       const p: Figures[] = [];
+      const go = (tool: 'vping' | 'ping'): void => {
+        fresh();
+        (tool === 'vping' ? v : p).push(once(tool, ns1, a2, s.args));
+      };
       for (let i = 0; i < s.runs; i++) {
-        // alternate which tool goes first, so neither always meets a rested queue
+        // alternate which tool goes first, so neither always runs on a quieter machine
         if (i % 2 === 0) {
-          v.push(once('vping', ns1, a2, s.args));
-          p.push(once('ping', ns1, a2, s.args));
+          go('vping');
+          go('ping');
         } else {
-          p.push(once('ping', ns1, a2, s.args));
-          v.push(once('vping', ns1, a2, s.args));
+          go('ping');
+          go('vping');
         }
       }
       const mv = median(v.filter((f) => f.avgUs !== null).map((f) => f.avgUs as number));

@@ -8,7 +8,7 @@ import { SysError, UsageError, VpingError } from '../sys/errors.js';
 import {
   EAGAIN, EINTR, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
   SOL_SOCKET, SO_ATTACH_FILTER, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, bind, close,
-  CLOCK_REALTIME, clockGettimeInto, connect, getsockname, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
+  CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME, clockGettimeInto, clockNs, clockResNs, schedYield, connect, getsockname, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
 } from '../sys/libc.js';
 import { withNetns } from '../ns/netns.js';
 import { csumFinish, csumPartial } from './checksum.js';
@@ -680,7 +680,9 @@ export class Engine {
       }
       return { send: Math.min(cfg.preload - inflight, allowed, this.batch), waitNs: 0 };
     }
-    let ntokens = now - this.tokenNs + this.tokens;
+    // ping counts the time since its last send in whole milliseconds (the fraction is lost,
+    // so each interval it keeps runs a little long): the same here, so both offer one rate
+    let ntokens = Math.trunc((now - this.tokenNs) / 1e6) * 1e6 + this.tokens;
     const cap = this.intervalNs * cfg.preload;
     if (ntokens > cap) ntokens = cap;
     if (ntokens < this.intervalNs) return { send: 0, waitNs: this.intervalNs - ntokens };
@@ -1027,6 +1029,45 @@ export class Engine {
   /** where full sample batches go (set by run) */
   sampleSink: EngineSink | null = null;
 
+  /**
+   * How ping's main loop waits when its pinger asks for `next` ns (-i > 0). Returns the wait,
+   * or -1 for "spin". Each wait ends early when a reply arrives, as ping's does.
+   * - A full interval (at least 10 ms; not with -A) is waited in a blocking recvmsg under
+   *   SO_RCVTIMEO, which the kernel counts in scheduler ticks: the timeout rounded up to whole
+   *   ticks, and the timer wheel fires one tick after that, so the wait ends 0–1 tick past the
+   *   interval (20–24 ms for 20 ms at HZ 250). vping waits as long, in a poll that stop and
+   *   status can still wake.
+   * - 10 ms or less with a reply outstanding: 10 ms (ping sleeps for the reply).
+   * - 10 ms or less with nothing outstanding: ping spins (non-blocking receives and
+   *   sched_yield) until the probe is due, so the CPU is awake when it sends — at -i 0.002 that
+   *   is most of its RTT (4 µs spinning against 11 µs woken from a sleep, on this lab).
+   */
+  pingWait(next: number): number {
+    const schint = Math.max(this.intervalNs, MININTERVAL_NS);
+    if (!this.cfg.adaptive && next >= schint) {
+      const tick = this.tickNs;
+      return (Math.ceil(schint / tick) + 1) * tick - this.sinceTickNs();
+    }
+    if (next <= MININTERVAL_NS) return this.inFlight() > 0 ? MININTERVAL_NS : -1;
+    return next;
+  }
+
+  /**
+   * Time since the current scheduler tick began. The coarse clock is CLOCK_MONOTONIC as of the
+   * timekeeping update, which lags the tick by a machine-dependent offset: learned once, from
+   * one SO_RCVTIMEO wait of a single tick on a socket that carries nothing.
+   */
+  sinceTickNs(): number {
+    const tick = this.tickNs;
+    const lag = Number(clockNs(CLOCK_MONOTONIC) - clockNs(CLOCK_MONOTONIC_COARSE));
+    return ((lag - this.coarseLagNs) % tick + tick) % tick;
+  }
+
+  coarseLagNs = 0;
+
+  /** the scheduler tick (1/HZ): the coarse clock's resolution */
+  readonly tickNs = clockResNs(CLOCK_MONOTONIC_COARSE) || 4e6;
+
   /** ping's main_loop: until the count, the deadline, the linger time, or a stop. */
   run(sink: EngineSink): Stats {
     const cfg = this.cfg;
@@ -1066,8 +1107,15 @@ export class Engine {
           waitNs = r === 0 ? this.retryNs : Math.max(this.intervalNs, MININTERVAL_NS);
           break;
         }
-        if (this.intervalNs > 0) now = nowNs();
-        else break;
+        // As ping: the wait for the next probe is the one computed before this send and runs
+        // from its return, so a send that blocked for room (a shaper holding the socket's
+        // buffer) delays the next by as long; only a wait ≤ 0 (a -l burst) sends again now.
+        if (cfg.count && !cfg.deadlineMs && this.ntransmitted >= cfg.count) {
+          waitNs = Infinity; // the last one: the wait for replies starts now, as ping's
+          break;
+        }
+        if (this.intervalNs === 0 || waitNs > 0) break;
+        now = nowNs();
       }
       if (waitNs === Infinity && exitAt === Infinity) {
         // all sent: wait 2×max RTT (at least an interval), or -W when nothing came back. The
@@ -1076,11 +1124,20 @@ export class Engine {
         const waitNs = this.nreceived ? Math.max(2 * this.maxRttNs, cfg.intervalMs * 1e6) : cfg.lingerMs * 1e6;
         exitAt = nowNs() + waitNs;
       }
+      let spin = false;
+      if (this.intervalNs > 0 && exitAt === Infinity && waitNs !== Infinity) {
+        waitNs = this.pingWait(waitNs);
+        spin = waitNs < 0;
+      }
       now = nowNs();
       let timeoutNs = Math.min(waitNs, exitAt - now, deadlineAt - now);
       if (timeoutNs < 0) timeoutNs = 0;
       const inflight = this.inFlight();
-      if (this.intervalNs === 0 && inflight > 0 && exitAt === Infinity) {
+      if (spin) {
+        // ping's spin: take what is queued, yield, and go back to the pinger
+        this.receive(false);
+        schedYield();
+      } else if (this.intervalNs === 0 && inflight > 0 && exitAt === Infinity) {
         // flood: straight into recvmmsg, never poll first (a poll per echo was a third syscall):
         // block (at most SO_RCVTIMEO = 10 ms) when the window is full or nothing is due, else
         // take what is queued and go back to sending. Stop/status are read each turn.

@@ -28,6 +28,7 @@ const fn = {
   close: libc.func('int close(int fd)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   ppoll: libc.func('int ppoll(void *fds, unsigned long nfds, void *tmo, void *sigmask)'),
+  sched_yield: libc.func('int sched_yield()'),
   prctl: libc.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
   open: libc.func('int open(const char *path, int flags, uint32_t mode)'),
   flock: libc.func('int flock(int fd, int op)'),
@@ -44,6 +45,7 @@ const fn = {
   mmap: libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   clock_gettime: libc.func('int clock_gettime(int clk, void *ts)'),
+  clock_getres: libc.func('int clock_getres(int clk, void *ts)'),
   eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),
   write: libc.func('intptr_t write(int fd, void *buf, size_t len)'),
   read: libc.func('intptr_t read(int fd, void *buf, size_t len)'),
@@ -114,6 +116,8 @@ export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
+/** CLOCK_MONOTONIC as of the last scheduler tick (its resolution is the tick) */
+export const CLOCK_MONOTONIC_COARSE = 6;
 export const SOL_SOCKET = 1;
 export const SO_RCVBUF = 8;
 export const SO_SNDBUF = 7;
@@ -212,6 +216,10 @@ export function ppollSoft(fds: Buffer, nfds: number, timeoutNs: number | null): 
   ppollTs.writeBigInt64LE(BigInt(t % 1e9), 8);
   return soft(fn.ppoll(fds, nfds, ppollTs, null));
 }
+/** Give the CPU to another runnable thread, if there is one. */
+export function schedYield(): void {
+  fn.sched_yield();
+}
 const PR_SET_TIMERSLACK = 29;
 /** The calling thread's timer slack (default 50 µs): how late the kernel may fire its timers. */
 export function setTimerSlackNs(ns: number): void {
@@ -290,6 +298,11 @@ export function clockGettimeInto(clk: number, ts: Buffer): void {
   fn.clock_gettime(clk, ts);
 }
 const tsBuf = Buffer.alloc(16);
+/** clock_getres in nanoseconds (for a coarse clock: the scheduler tick). */
+export function clockResNs(clk: number): number {
+  fn.clock_getres(clk, tsBuf);
+  return Number(tsBuf.readBigInt64LE(0)) * 1e9 + Number(tsBuf.readBigInt64LE(8));
+}
 /** clock_gettime as bigint nanoseconds. */
 export function clockNs(clk: number): bigint {
   fn.clock_gettime(clk, tsBuf);
