@@ -127,6 +127,20 @@ describePriv('RTT and loss under shaping, judged by iputils ping on the same lin
     expect([v.tx, v.rx, v.loss]).toEqual([p.tx, p.rx, p.loss]);
   });
 
+  it('tbf on the receiving end slower than the probes (replies queue and drop): received within one echo of ping, avg within 15%', async () => {
+    // the queue, its drops and so the RTT follow the rate the requests are offered at: the
+    // same only if vping waits between probes as ping does
+    const setup = (): void => {
+      bare();
+      const refused = qdisc(pair.ns2, pair.if2, ['tbf', 'rate', '200kbit', 'burst', '1600', 'latency', '500ms']);
+      if (refused) throw new Error(`tbf: ${refused}`);
+    };
+    const { v, p } = await both(setup, ['-c', '20', '-i', '0.02', '-s', '1400']);
+    expect(v.tx).toBe(p.tx);
+    expect(Math.abs(v.rx - p.rx), `vping ${v.rx} received, ping ${p.rx}`).toBeLessThanOrEqual(1);
+    expect(near(v.avgUs, p.avgUs, 0.15), `vping ${v.avgUs} µs, ping ${p.avgUs} µs`).toBe(true);
+  });
+
   for (const [name, spec] of [
     ['netem', ['netem', 'delay', '5ms']],
     ['sfq', ['sfq']],
