@@ -1,5 +1,5 @@
 // Lint: the recommended rules of eslint and typescript-eslint, plus the layer rule of
-// DESIGN.md (only src/sys may import koffi).
+// docs/ARCHITECTURE.md (only src/sys may import koffi).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -17,7 +17,7 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'bin/**/*.ts', 'bench/**/*.ts'],
     ignores: ['src/sys/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'koffi', message: 'Only src/sys may call koffi (DESIGN.md: one FFI boundary).' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'koffi', message: 'Only src/sys may call koffi (docs/ARCHITECTURE.md: one FFI boundary).' }] }],
     },
   },
 );

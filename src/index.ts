@@ -5,5 +5,5 @@ export * from './ns/index.js';
 export * from './link/index.js';
 export * from './icmp/index.js';
 export * from './lab/index.js';
-export * from './lab/show.js';
-export * from './lab/netns-list.js';
+export * from './iproute/show.js';
+export * from './iproute/netns-list.js';

@@ -5,11 +5,11 @@
 // direction as `tcpdump -i any` does. The exit summary goes to stderr per interface.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CaptureSession, type CaptureTarget, type CapturedFrame, type DirectionFilter } from '../../src/link/capture/session.js';
-import { Printer, type PrinterOptions } from '../../src/link/decode/printer.js';
-import { tsModeOfCount } from '../../src/link/decode/time.js';
-import { openCapture } from '../../src/link/pcap/reader.js';
-import { formatOfPath, openWriter, PcapngWriter, type PcapWriter } from '../../src/link/pcap/writer.js';
+import { CaptureSession, type CaptureTarget, type CapturedFrame, type DirectionFilter } from '../../src/capture/session.js';
+import { Printer, type PrinterOptions } from '../../src/print/printer.js';
+import { tsModeOfCount } from '../../src/print/time.js';
+import { openCapture } from '../../src/pcap/reader.js';
+import { formatOfPath, openWriter, PcapngWriter, type PcapWriter } from '../../src/pcap/writer.js';
 import { UsageError, VpingError } from '../../src/sys/errors.js';
 import { compileFilter, UserFilter } from '../../src/sys/pcap.js';
 import { action, fail, printJson, requireRoot } from '../run.js';

@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { addNetns, delNetns, existsNetns } from '../../src/ns/netns.js';
 import { Rtnl } from '../../src/link/rtnl.js';
-import { showAddrText } from '../../src/lab/show.js';
-import { netnsList } from '../../src/lab/netns-list.js';
+import { showAddrText } from '../../src/iproute/show.js';
+import { netnsList } from '../../src/iproute/netns-list.js';
 import { waitOperUp } from '../../src/lab/lab.js';
 import { UsageError, VpingError } from '../../src/sys/errors.js';
 import { action, requireRoot } from '../run.js';

@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../src/sys/errors.js';
 import { Rtnl, type LinkSetOptions, type VethOptions } from '../../src/link/rtnl.js';
-import { showAddrJson, showAddrText, showLinkJson, showLinkText } from '../../src/lab/show.js';
+import { showAddrJson, showAddrText, showLinkJson, showLinkText } from '../../src/iproute/show.js';
 import { action, printJson, requireRoot } from '../run.js';
 
 interface Globals {

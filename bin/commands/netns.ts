@@ -1,7 +1,7 @@
 // vping netns add|del|list|identify — ip netns's grammar and output.
 import type { Command } from 'commander';
 import { addNetns, delNetns, identifyPid } from '../../src/ns/netns.js';
-import { netnsList } from '../../src/lab/netns-list.js';
+import { netnsList } from '../../src/iproute/netns-list.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { action, printJson, requireRoot } from '../run.js';
 

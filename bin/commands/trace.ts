@@ -3,10 +3,10 @@
 // ends; a line per echo, the distribution of each leg, --json, -w to keep the pcapng.
 import type { Command } from 'commander';
 import { resolveLab } from '../../src/lab/spec.js';
-import { assertReportWritable, writeReport } from '../../src/lab/bench/html.js';
-import { requireLabUp } from '../../src/lab/bench/run.js';
-import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/lab/trace/run.js';
-import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/lab/trace/format.js';
+import { assertReportWritable, writeReport } from '../../src/measure/bench/html.js';
+import { requireLabUp } from '../../src/measure/bench/run.js';
+import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/measure/trace/run.js';
+import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/measure/trace/format.js';
 import { action, printJson, requireRoot } from '../run.js';
 import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
 import { int, seconds } from '../args.js';

@@ -11,7 +11,7 @@ import {
   CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME, clockGettimeInto, clockNs, clockResNs, schedYield, connect, getsockname, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
 } from '../sys/libc.js';
 import { withNetns } from '../ns/netns.js';
-import { csumFinish, csumPartial } from './checksum.js';
+import { csumFinish, csumPartial } from '../inet/checksum.js';
 import { formatSockaddr } from './addr.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from './family.js';
 import {

@@ -2,7 +2,7 @@
 // ICMPv6 — socket, echo layout, reply parsing, filter, texts — behind one interface, so
 // the engine's loop is written once.
 import { IcmpParseError } from './errors.js';
-import { csumPartial, csumVerifies } from './checksum.js';
+import { csumPartial, csumVerifies } from '../inet/checksum.js';
 import { formatIpv4, formatIpv6, ipv4Bytes, ipv6Bytes, sockaddrIn, sockaddrIn6 } from './addr.js';
 import {
   ICMP, ICMPV6, ICMP_FILTER, ICMP6_FILTER, ICMP_HDR, IP6_HDR, IP_HDR, IP_TTL, IPPROTO_ICMP, IPPROTO_ICMPV6,

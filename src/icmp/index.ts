@@ -19,7 +19,7 @@ export type { PingEvent, ReplyEvent, IcmpErrorEvent, LocalErrorEvent, NoAnswerEv
 export { SAMPLE, SAMPLE_DUP, SAMPLE_FIELD } from './engine-core.js';
 export type { Stats, RttSummary, IputilsFigures, Clock } from './stats.js';
 export { IcmpParseError } from './errors.js';
-export { checksum, csumUpdate16 } from './checksum.js';
+export { checksum, csumUpdate16 } from '../inet/checksum.js';
 export { inet, inet6, ParsedPacket, Kind, type IcmpFamily } from './family.js';
 export * as format from './format.js';
 

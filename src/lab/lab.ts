@@ -16,7 +16,7 @@
 import { VpingError } from '../sys/errors.js';
 import { AF_INET6 } from '../sys/libc.js';
 import { addNetns, delNetns, existsNetns, isNetnsMounted, openNetns, type NetNs } from '../ns/netns.js';
-import { IFF, RT_SCOPE } from '../link/consts.js';
+import { IFF, RT_SCOPE } from '../netlink/consts.js';
 import { Rtnl, type AddrInfo, type LinkInfo } from '../link/rtnl.js';
 import { labPairs, resolveLab, type LabInput, type LabPair, type LabSpec } from './spec.js';
 

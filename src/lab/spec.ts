@@ -11,8 +11,8 @@
 // With N = 1 the names and addresses are used as given (the seed: ns1, ns2, tap1, tap2).
 import { UsageError } from '../sys/errors.js';
 import { checkNetnsName } from '../ns/netns.js';
-import { checkIfName, checkMtu, parseCidr, type Cidr } from '../link/addr-parse.js';
-import { formatIPv4, formatIPv6 } from '../link/inet.js';
+import { checkIfName, checkMtu, parseCidr, type Cidr } from '../link/parse.js';
+import { formatIPv4, formatIPv6 } from '../inet/addr.js';
 
 export interface LabSpec {
   /** Number of veth pairs, each in its own two namespaces (default 1). */

@@ -1,9 +1,9 @@
 // struct ifaddrmsg and the address messages built on it (RTM_NEWADDR/GETADDR/DELADDR):
 // the layout, the writer of the fixed header, and the decoder of an address into AddrInfo.
-import { IFA, IFA_CACHEINFO } from './consts.js';
-import { badMessage } from './errors.js';
-import { formatInet } from './inet.js';
-import { AttrSet, type NlWriter } from './nlattr.js';
+import { IFA, IFA_CACHEINFO } from '../netlink/consts.js';
+import { badMessage } from '../netlink/errors.js';
+import { formatInet } from '../inet/addr.js';
+import { AttrSet, type NlWriter } from '../netlink/nlattr.js';
 
 /**
  * struct ifaddrmsg {

@@ -1,10 +1,10 @@
 // struct ifinfomsg and the link messages built on it (RTM_NEWLINK/GETLINK/DELLINK):
 // the layout, the writer of the fixed header, and the decoder of a link into LinkInfo.
-import { IFLA, IFLA_INFO } from './consts.js';
-import { badMessage } from './errors.js';
-import { formatLinkAddr } from './inet.js';
-import { AttrSet, type NlAttr, type NlWriter } from './nlattr.js';
-import type { NlMessage } from './nlmsg.js';
+import { IFLA, IFLA_INFO } from '../netlink/consts.js';
+import { badMessage } from '../netlink/errors.js';
+import { formatLinkAddr } from '../inet/addr.js';
+import { AttrSet, type NlAttr, type NlWriter } from '../netlink/nlattr.js';
+import type { NlMessage } from '../netlink/nlmsg.js';
 
 /**
  * struct ifinfomsg {

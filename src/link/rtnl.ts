@@ -5,11 +5,11 @@
 import { UsageError } from '../sys/errors.js';
 import { AF_INET, AF_UNSPEC } from '../sys/libc.js';
 import { listNetnsNames, openNetns, NetNs, type NetnsRef } from '../ns/netns.js';
-import { IFA, IFA_F, IFF, IFLA, IFLA_INFO, NETNSA, NETNSA_NSID_NOT_ASSIGNED, NLM_F, RTEXT_FILTER, RTGENMSG, RTM, RT_SCOPE, VETH_INFO } from './consts.js';
-import { ENODEV, EEXIST, NetlinkError } from './errors.js';
-import { checkIfName, checkMtu, parseCidr, parseMacAddr, type Cidr } from './addr-parse.js';
-import { AttrSet, type NlWriter } from './nlattr.js';
-import { NetlinkConn, NetlinkSocket, type NlEndpoint, type Pending } from './netlink.js';
+import { IFA, IFA_F, IFF, IFLA, IFLA_INFO, NETNSA, NETNSA_NSID_NOT_ASSIGNED, NLM_F, RTEXT_FILTER, RTGENMSG, RTM, RT_SCOPE, VETH_INFO } from '../netlink/consts.js';
+import { ENODEV, EEXIST, NetlinkError } from '../netlink/errors.js';
+import { checkIfName, checkMtu, parseCidr, parseMacAddr, type Cidr } from './parse.js';
+import { AttrSet, type NlWriter } from '../netlink/nlattr.js';
+import { NetlinkConn, NetlinkSocket, type NlEndpoint, type Pending } from '../netlink/transport.js';
 import { IFINFOMSG, decodeLink, putIfinfomsg, type LinkInfo } from './ifinfomsg.js';
 import { decodeAddr, putIfaddrmsg, type AddrInfo } from './ifaddrmsg.js';
 

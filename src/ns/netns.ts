@@ -1,7 +1,7 @@
 // Named network namespaces, compatible with iproute2's `ip netns` (ip/ipnetns.c):
 // a namespace NAME is a bind mount of a namespace file on /run/netns/NAME.
 //
-// Thread rules (DESIGN.md): setns(2) and unshare(2) move only the calling OS thread, so
+// Thread rules (docs/ARCHITECTURE.md): setns(2) and unshare(2) move only the calling OS thread, so
 // every switch here is synchronous and undone in `finally` before control returns to
 // the event loop.
 
@@ -84,7 +84,7 @@ export type NetnsRef = NetNs | string | null | undefined;
 /**
  * Run `fn` synchronously inside `ns`, and come back in `finally`. Refuses functions that
  * return a promise: after the first await, the thread would already be back home while
- * the rest of the function thinks it is not (DESIGN.md rule 1).
+ * the rest of the function thinks it is not (docs/ARCHITECTURE.md, rule 1).
  */
 export function withNetns<T>(ns: NetnsRef, fn: () => T): T {
   if (ns === null || ns === undefined) return checkSync(fn());

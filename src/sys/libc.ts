@@ -185,7 +185,7 @@ export function recvfromSoft(fd: number, buf: Buffer | Uint8Array, len: number, 
   addrLen[0] = addr.length;
   return soft(fn.recvfrom(fd, buf, len, flags, addr, addrLen));
 }
-/** recvmsg with a caller-built msghdr (see msghdr.ts); returns bytes or -errno. */
+/** recvmsg with a caller-built msghdr (layouts in src/icmp/layout.ts); returns bytes or -errno. */
 export function recvmsgSoft(fd: number, msg: Buffer, flags: number): number {
   return soft(fn.recvmsg(fd, msg, flags));
 }

@@ -1,8 +1,8 @@
 // Synthetic bench runs for presenter tests (table, Prometheus, HTML report): deterministic
 // (a seeded PRNG), shaped like a veth bench — a few µs body, a long thin tail, interval rows
 // slower than flood rows — with optional ping figures and a traced row.
-import { BENCH_SCHEMA, type BenchMode, type BenchRow, type BenchRun, type Direction } from '../../src/lab/bench/model.js';
-import { iputilsRttOfNs } from '../../src/lab/bench/summary.js';
+import { BENCH_SCHEMA, type BenchMode, type BenchRow, type BenchRun, type Direction } from '../../src/measure/bench/model.js';
+import { iputilsRttOfNs } from '../../src/measure/bench/summary.js';
 
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
 export function prng(seed: number): () => number {

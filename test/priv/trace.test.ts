@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabInput } from '../../src/lab/spec.js';
-import { runTrace } from '../../src/lab/trace/run.js';
+import { runTrace } from '../../src/measure/trace/run.js';
 import { describePriv, peer, uniq } from '../helpers/priv.js';
 import { isOneLineError, vping } from '../helpers/cli.js';
 import { interrupted } from '../helpers/interrupt.js';

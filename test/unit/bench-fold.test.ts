@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE, SAMPLE_DUP, type SampleBatch } from '../../src/icmp/index.js';
-import { LegFold, floodStampEvery } from '../../src/lab/bench/run.js';
+import { LegFold, floodStampEvery } from '../../src/measure/bench/run.js';
 
 interface S {
   seq: number;

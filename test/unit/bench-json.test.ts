@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchJson } from '../../src/lab/bench/json.js';
+import { benchJson } from '../../src/measure/bench/json.js';
 import { synthRun } from '../helpers/bench-synth.js';
 
 describe('bench --json', () => {

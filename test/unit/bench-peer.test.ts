@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msTextToUs, parsePingStatistics, pingArgs } from '../../src/lab/bench/peer.js';
+import { msTextToUs, parsePingStatistics, pingArgs } from '../../src/measure/bench/peer.js';
 
 // Recorded from iputils ping 20221126 on a lab veth here (`ping -n -q ...`).
 const INTERVAL = `PING 10.201.0.2 (10.201.0.2) 56(84) bytes of data.

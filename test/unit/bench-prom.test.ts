@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BENCH_SCHEMA, type BenchRow, type BenchRun } from '../../src/lab/bench/model.js';
-import { escapeHelp, escapeLabelValue, formatPrometheus, formatValue } from '../../src/lab/bench/prom.js';
+import { BENCH_SCHEMA, type BenchRow, type BenchRun } from '../../src/measure/bench/model.js';
+import { escapeHelp, escapeLabelValue, formatPrometheus, formatValue } from '../../src/measure/bench/prom.js';
 
 // A small, independent reader of the Prometheus text format (0.0.4), strict where promtool's
 // `check metrics` is: it throws on the first line that breaks a rule.

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SEGMENTS } from '../../src/lab/bench/model.js';
+import { SEGMENTS } from '../../src/measure/bench/model.js';
 import {
   assertReportWritable,
   binCounts,
@@ -18,7 +18,7 @@ import {
   scriptText,
   timeSlices,
   writeReport,
-} from '../../src/lab/bench/html.js';
+} from '../../src/measure/bench/html.js';
 import { isVpingError } from '../../src/sys/errors.js';
 import { synthRun } from '../helpers/bench-synth.js';
 

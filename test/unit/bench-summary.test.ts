@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BenchRow } from '../../src/lab/bench/model.js';
-import { validateRow } from '../../src/lab/bench/model.js';
+import type { BenchRow } from '../../src/measure/bench/model.js';
+import { validateRow } from '../../src/measure/bench/model.js';
 import { llsqrt } from '../../src/icmp/stats.js';
 import {
   histogram,
@@ -17,7 +17,7 @@ import {
   summarizeRow,
   summarizeTotals,
   unionWindowNs,
-} from '../../src/lab/bench/summary.js';
+} from '../../src/measure/bench/summary.js';
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BenchRow } from '../../src/lab/bench/model.js';
-import { summarizeRow, summarizeTotals } from '../../src/lab/bench/summary.js';
+import type { BenchRow } from '../../src/measure/bench/model.js';
+import { summarizeRow, summarizeTotals } from '../../src/measure/bench/summary.js';
 import { formatG as pingFormatG } from '../../src/icmp/format.js';
-import { formatBenchTable, formatG, formatLoss, formatUs, formatVsPingTable, layoutColumns } from '../../src/lab/bench/table.js';
+import { formatBenchTable, formatG, formatLoss, formatUs, formatVsPingTable, layoutColumns } from '../../src/measure/bench/table.js';
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EpbVecWalker, EpbVecWalker as EpbWalker, VEC_FRAMES } from '../../src/link/capture/epbv.js';
-import type { FrameHandler } from '../../src/link/capture/ring.js';
-import { PcapngWriter } from '../../src/link/pcap/writer.js';
+import { EpbVecWalker, EpbVecWalker as EpbWalker, VEC_FRAMES } from '../../src/capture/epbv.js';
+import type { FrameHandler } from '../../src/capture/ring.js';
+import { PcapngWriter } from '../../src/pcap/writer.js';
 
 // frame lengths around a few hundred bytes, where copying strategies usually switch
 const SIZE_EDGE = 256;

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openCapture } from '../../src/link/pcap/reader.js';
-import { Printer, type PrinterOptions } from '../../src/link/decode/printer.js';
+import { openCapture } from '../../src/pcap/reader.js';
+import { Printer, type PrinterOptions } from '../../src/print/printer.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('../fixtures/capture/traffic.pcap', import.meta.url)));
 const frames = [...openCapture(fixture).records()].map((r) => Uint8Array.from(r.data));

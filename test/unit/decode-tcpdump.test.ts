@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openCapture } from '../../src/link/pcap/reader.js';
-import { Printer, type PrinterOptions } from '../../src/link/decode/printer.js';
-import { tsModeOfCount } from '../../src/link/decode/time.js';
+import { openCapture } from '../../src/pcap/reader.js';
+import { Printer, type PrinterOptions } from '../../src/print/printer.js';
+import { tsModeOfCount } from '../../src/print/time.js';
 
 process.env.TZ = 'UTC';
 const dir = fileURLToPath(new URL('../fixtures/capture/', import.meta.url));

@@ -2,7 +2,7 @@
 // packets built by a separate, naive encoder; and fuzzing: the parser throws only IcmpParseError.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checksum, csumUpdate16, csumVerifies } from '../../src/icmp/checksum.js';
+import { checksum, csumUpdate16, csumVerifies } from '../../src/inet/checksum.js';
 import { inet, inet6, Kind, ParsedPacket } from '../../src/icmp/family.js';
 import { IcmpParseError } from '../../src/icmp/errors.js';
 import { formatIpv6, ipv6Bytes } from '../../src/icmp/addr.js';

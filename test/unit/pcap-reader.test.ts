@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../src/link/decode/errors.js';
-import { openCapture } from '../../src/link/pcap/reader.js';
+import { DecodeError } from '../../src/print/errors.js';
+import { openCapture } from '../../src/pcap/reader.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('../fixtures/capture/traffic.pcap', import.meta.url)));
 

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nsHalves, PcapngWriter, PcapWriter } from '../../src/link/pcap/writer.js';
-import { openCapture } from '../../src/link/pcap/reader.js';
+import { nsHalves, PcapngWriter, PcapWriter } from '../../src/pcap/writer.js';
+import { openCapture } from '../../src/pcap/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vping-pcap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { echoInFrame, pointOf, segmentsOf, traceEchoes, type PointFrame } from '../../src/lab/trace/match.js';
-import { legBar, echoCells } from '../../src/lab/trace/format.js';
-import { traceSegments } from '../../src/lab/trace/run.js';
+import { echoInFrame, pointOf, segmentsOf, traceEchoes, type PointFrame } from '../../src/measure/trace/match.js';
+import { legBar, echoCells } from '../../src/measure/trace/format.js';
+import { traceSegments } from '../../src/measure/trace/run.js';
 
 // An independent, naive frame builder: bytes laid out by hand, field by field.
 function frame(o: { v6?: boolean; kind: 'request' | 'reply'; id: number; seq: number; tag?: number[]; vlan?: boolean; fragOff?: number; proto?: number; payload?: number }): Uint8Array {

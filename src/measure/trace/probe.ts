@@ -12,7 +12,7 @@ import {
   pollSoft, recvSoft, recvmsgSoft, sendto, setsockopt, socket,
 } from '../../sys/libc.js';
 import { withNetns } from '../../ns/netns.js';
-import { checksum } from '../../icmp/checksum.js';
+import { checksum } from '../../inet/checksum.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from '../../icmp/family.js';
 import {
   CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, IP_RECVERR, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE,

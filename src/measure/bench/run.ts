@@ -18,8 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { UsageError, VpingError } from '../../sys/errors.js';
 import { CLOCKS } from '../../icmp/stats.js';
 import { FLOOD_TX_STAMP_EVERY, SAMPLE, SAMPLE_DUP, SAMPLE_FIELD, startPing, type PingOptions, type SampleBatch, type Stats } from '../../icmp/index.js';
-import { labStatus } from '../lab.js';
-import { labPairs, resolveLab, type LabEnd, type LabInput, type LabSpec } from '../spec.js';
+import { labStatus } from '../../lab/lab.js';
+import { labPairs, resolveLab, type LabEnd, type LabInput, type LabSpec } from '../../lab/spec.js';
 import {
   BENCH_SCHEMA, DIRECTIONS, MAX_PAYLOAD_V4, MIN_PAYLOAD, MODES, validateRow,
   type BenchMode, type BenchParams, type BenchRow, type BenchRun, type ClockSource, type Direction, type PeerFigures, type RowKey,

@@ -3,10 +3,10 @@
 // woken by uv_poll (watchReadable) on their sockets. Writing to a file copies each frame
 // into the writer's big buffer (no allocation per frame); frames are only decoded and
 // printed when somebody prints them.
-import { VpingError } from '../../sys/errors.js';
-import { watchFd } from '../../sys/watch.js';
-import { compileFilter, PCAP_MAX_SNAPLEN } from '../../sys/pcap.js';
-import type { Direction } from '../decode/printer.js';
+import { VpingError } from '../sys/errors.js';
+import { watchFd } from '../sys/watch.js';
+import { compileFilter, PCAP_MAX_SNAPLEN } from '../sys/pcap.js';
+import type { Direction } from '../print/printer.js';
 import { PcapngWriter, type IfStats, type PacketSink } from '../pcap/writer.js';
 import { EpbVecWalker } from './epbv.js';
 import { PacketRing, attachFilter, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';

@@ -38,7 +38,7 @@ export function macString(b: Uint8Array, off: number, len = 6): string {
 }
 
 // Address text as inet_ntop writes it: the link layer's one implementation.
-export { formatIPv4 as ip4String, formatIPv6 as ip6String } from '../inet.js';
+export { formatIPv4 as ip4String, formatIPv6 as ip6String } from '../inet/addr.js';
 
 /** RFC 1071 ones'-complement sum over b[off, off+len), added to `init`; not folded. */
 export function sum16(b: Uint8Array, off: number, len: number, init = 0): number {

@@ -1,14 +1,14 @@
 // One AF_PACKET socket with a TPACKET_V3 receive ring, bound to one interface, opened
-// inside that interface's namespace (DESIGN.md rule 2: the socket keeps its namespace).
+// inside that interface's namespace (docs/ARCHITECTURE.md, rule 2: the socket keeps its namespace).
 // The ring is read through a DataView over the mmap'ed memory: no copy, no allocation
 // per packet; each block is handed back to the kernel as soon as it is walked.
-import { VpingError, SysError } from '../../sys/errors.js';
+import { VpingError, SysError } from '../sys/errors.js';
 import {
   AF_PACKET, MAP_SHARED, PROT_READ, PROT_WRITE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_SOCKET, SO_ATTACH_FILTER,
   addressOf, bind, close, getsockopt, mmap, munmap, pinned, setsockopt, socket, view,
-} from '../../sys/libc.js';
-import { ifNameToIndex } from '../../sys/netif.js';
-import { withNetns, type NetnsRef } from '../../ns/netns.js';
+} from '../sys/libc.js';
+import { ifNameToIndex } from '../sys/netif.js';
+import { withNetns, type NetnsRef } from '../ns/netns.js';
 import {
   BLOCK, ENETDOWN, ENODEV, ETH_P_ALL, FPROG, PACKET, REQ3, SLL, SOL_PACKET, SO_ERROR, STATS3, TP3, TPACKET_V3, TP_STATUS,
 } from './tpacket.js';

@@ -4,7 +4,7 @@ import { UsageError } from '../sys/errors.js';
 import { AF_INET, AF_INET6, AF_UNSPEC } from '../sys/libc.js';
 import type { NetnsRef } from '../ns/netns.js';
 import { Rtnl, type AddrInfo, type LinkInfo } from '../link/rtnl.js';
-import { formatIpAddr, formatIpLink, ipAddrJson, ipLinkJson } from '../link/ipaddr-format.js';
+import { formatIpAddr, formatIpLink, ipAddrJson, ipLinkJson } from './format.js';
 
 export interface ShowOptions {
   /** Only this device (as `ip a show dev X`); a clear error when it does not exist. */

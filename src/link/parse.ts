@@ -2,8 +2,8 @@
 // Bad input is a UsageError with one clear line, found before the kernel is asked.
 import { UsageError } from '../sys/errors.js';
 import { AF_INET, AF_INET6 } from '../sys/libc.js';
-import { IFNAMSIZ } from './consts.js';
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, parseMac } from './inet.js';
+import { IFNAMSIZ } from '../netlink/consts.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, parseMac } from '../inet/addr.js';
 
 export interface Cidr {
   family: typeof AF_INET | typeof AF_INET6;

@@ -2,9 +2,9 @@
 // print_addrinfo, print_ifa_flags), as text and as `ip -j` JSON. Pure functions of the
 // decoded dumps: the caller supplies links, addresses, and the nsid → name map that
 // `link-netns NAME` needs.
-import { ARPHRD_NAMES, IFA_F, IFF, INFINITY_LIFE_TIME } from './consts.js';
-import type { AddrInfo } from './ifaddrmsg.js';
-import type { LinkInfo } from './ifinfomsg.js';
+import { ARPHRD_NAMES, IFA_F, IFF, INFINITY_LIFE_TIME } from '../netlink/consts.js';
+import type { AddrInfo } from '../link/ifaddrmsg.js';
+import type { LinkInfo } from '../link/ifinfomsg.js';
 
 export interface FormatOptions {
   /** nsid → namespace name, as seen from the namespace the links belong to. */

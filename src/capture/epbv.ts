@@ -10,8 +10,8 @@
 // padding, epb_flags, opt_endofopt and total length, followed by the next frame's 28-byte
 // header (the batch starts with one header-only segment). Each segment starts `pad` bytes
 // before a word so that the words after it are aligned: 12 scratch words a frame.
-import { addressOf, pinned } from '../../sys/libc.js';
-import { IOV_MAX, IOVEC, writevAll } from '../../sys/iov.js';
+import { addressOf, pinned } from '../sys/libc.js';
+import { IOV_MAX, IOVEC, writevAll } from '../sys/iov.js';
 import { EPB, EPB_OPT, BT } from '../pcap/format.js';
 import { nsHalves, PcapngWriter } from '../pcap/writer.js';
 import type { BlockWalker, FrameHandler } from './ring.js';

@@ -1,7 +1,7 @@
 // The one error type of the frame decoders and of the pcap/pcapng readers. Printers do
 // not throw it for short frames (they print tcpdump's `[|proto]` marker instead); the
 // readers throw it for a file they cannot walk (a block length that lies, a bad magic).
-import { VpingError } from '../../sys/errors.js';
+import { VpingError } from '../sys/errors.js';
 
 export class DecodeError extends VpingError {
   /** Byte offset in the input where decoding stopped. */
