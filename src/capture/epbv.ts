@@ -11,7 +11,8 @@
 // header (the batch starts with one header-only segment). Each segment starts `pad` bytes
 // before a word so that the words after it are aligned: 12 scratch words a frame.
 import { addressOf, pinned } from '../sys/libc.js';
-import { IOV_MAX, IOVEC, writevAll } from '../sys/iov.js';
+import { IOV_MAX, writevAll } from '../sys/iov.js';
+import { IOVEC } from '../sys/socket.js';
 import { EPB, EPB_OPT, BT } from '../pcap/format.js';
 import { nsHalves, PcapngWriter } from '../pcap/writer.js';
 import type { BlockWalker, FrameHandler } from './ring.js';
@@ -53,7 +54,7 @@ export class EpbVecWalker {
   readonly #ts = new Uint32Array(2);
   readonly #scratch = pinned(VEC_FRAMES * FRAME_WORDS * 4 + 64);
   readonly #sw = new Uint32Array(this.#scratch.buffer, this.#scratch.byteOffset, this.#scratch.length >>> 2);
-  readonly #iov = pinned(IOV_MAX * IOVEC.SIZE);
+  readonly #iov = pinned(IOV_MAX * IOVEC.size);
   readonly #iw = new Uint32Array(this.#iov.buffer, this.#iov.byteOffset, this.#iov.length >>> 2);
   /** [scratch lo, scratch hi, ring lo, ring hi]: addresses as u32 halves. */
   readonly #addr = new Float64Array(4);

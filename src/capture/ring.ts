@@ -2,6 +2,7 @@
 // inside that interface's namespace (docs/ARCHITECTURE.md, rule 2: the socket keeps its namespace).
 // The ring is read through a DataView over the mmap'ed memory: no copy, no allocation
 // per packet; each block is handed back to the kernel as soon as it is walked.
+import { ENETDOWN, ENODEV } from '../sys/errno.js';
 import { VpingError, SysError } from '../sys/errors.js';
 import {
   AF_PACKET, MAP_SHARED, PROT_READ, PROT_WRITE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_SOCKET, SO_ATTACH_FILTER,
@@ -10,7 +11,7 @@ import {
 import { ifNameToIndex } from '../sys/netif.js';
 import { withNetns, type NetnsRef } from '../ns/netns.js';
 import {
-  BLOCK, ENETDOWN, ENODEV, ETH_P_ALL, FPROG, PACKET, REQ3, SLL, SOL_PACKET, SO_ERROR, STATS3, TP3, TPACKET_V3, TP_STATUS,
+  BLOCK, ETH_P_ALL, FPROG, PACKET, REQ3, SLL, SOL_PACKET, SO_ERROR, STATS3, TP3, TPACKET_V3, TP_STATUS,
 } from './tpacket.js';
 
 export interface RingOptions {

@@ -3,6 +3,7 @@
 // woken by uv_poll (watchReadable) on their sockets. Writing to a file copies each frame
 // into the writer's big buffer (no allocation per frame); frames are only decoded and
 // printed when somebody prints them.
+import { ENETDOWN, ENODEV, ENXIO } from '../sys/errno.js';
 import { VpingError } from '../sys/errors.js';
 import { watchFd } from '../sys/watch.js';
 import { compileFilter, PCAP_MAX_SNAPLEN } from '../sys/pcap.js';
@@ -10,7 +11,7 @@ import type { Direction } from '../print/printer.js';
 import { PcapngWriter, type IfStats, type PacketSink } from '../pcap/writer.js';
 import { EpbVecWalker } from './epbv.js';
 import { PacketRing, attachFilter, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
-import { ENETDOWN, ENODEV, ENXIO, PACKET_TYPE } from './tpacket.js';
+import { PACKET_TYPE } from './tpacket.js';
 
 export interface CaptureTarget {
   /** Namespace name, or null for the namespace vping runs in. */

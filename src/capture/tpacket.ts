@@ -7,9 +7,6 @@ export const TPACKET_V3 = 2;
 // #define ETH_P_ALL 0x0003
 export const ETH_P_ALL = 0x0003;
 export const SO_ERROR = 4;
-export const ENETDOWN = 100;
-export const ENODEV = 19;
-export const ENXIO = 6;
 
 // sll_pkttype: PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, OUTGOING 4
 export const PACKET_TYPE = { HOST: 0, BROADCAST: 1, MULTICAST: 2, OTHERHOST: 3, OUTGOING: 4 } as const;

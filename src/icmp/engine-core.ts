@@ -6,23 +6,23 @@
 import { performance } from 'node:perf_hooks';
 import { SysError, UsageError, VpingError } from '../sys/errors.js';
 import {
-  EAGAIN, EINTR, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
+  AF_INET, AF_INET6, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
   SOL_SOCKET, SO_ATTACH_FILTER, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, bind, close,
   CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME, clockGettimeInto, clockNs, clockResNs, schedYield, connect, getsockname, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
 } from '../sys/libc.js';
+import { lossPercent } from '../inet/number.js';
 import { withNetns } from '../ns/netns.js';
 import { csumFinish, csumPartial } from '../inet/checksum.js';
 import { formatSockaddr } from './addr.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from './family.js';
+import { ICMP_HDR, PAYLOAD } from './layout.js';
+import { CMSG, SOCKADDR_IN, SOCKADDR_IN6, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign } from '../sys/socket.js';
 import {
-  CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, PAYLOAD, POLLFD, SCM_TIMESTAMPING,
-  SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign,
-} from './layout.js';
-import {
-  Histogram, IputilsSums, histParts, iputilsFigures, lossPercent, pingTimeMs, sumsParts, type Clock, type FlowParts, type Stats,
+  Histogram, IputilsSums, histParts, iputilsFigures, pingTimeMs, sumsParts, type Clock, type FlowParts, type Stats,
 } from './stats.js';
 import type { FloodTick, PingEvent, ReadyInfo, WorkerMessage } from './events.js';
 import { IcmpParseError } from './errors.js';
+import { EACCES, EAGAIN, EINTR, EMSGSIZE, ENOBUFS, ENOMEM, EPERM } from '../sys/errno.js';
 
 /** Everything the loop needs, already checked and resolved (structured-clone friendly). */
 export interface EngineConfig {
@@ -128,11 +128,6 @@ const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 const NAME_SIZE = 32;
 const MININTERVAL_NS = 10e6;
 const MAX_BATCH = 64;
-const EMSGSIZE = 90;
-const ENOBUFS = 105;
-const ENOMEM = 12;
-const EPERM = 1;
-const EACCES = 13;
 
 const nowNs = (): number => Math.round(performance.now() * 1e6);
 const realUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -246,12 +241,12 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       const f = fam.filter();
       setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP_FILTER)');
       if (cfg.idFilter) attachIdFilter(fd, cfg.family, cfg.id);
-      if (fam.af === 10) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
+      if (fam.af === AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
       // IP_RECVERR as iputils: without it a raw socket's send reports success for a probe the
       // qdisc dropped (the kernel swallows ENOBUFS), so a shaper's drops would pass for loss.
       // With it the send fails with ENOBUFS and is retried; ICMP errors also land on the error
       // queue (drained and set aside: the engine reads them from the packets themselves).
-      if (fam.af === 10) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1, 'setsockopt(IPV6_RECVERR)');
+      if (fam.af === AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1, 'setsockopt(IPV6_RECVERR)');
       else setsockopt(fd, IPPROTO_IP, IP_RECVERR, 1, 'setsockopt(IP_RECVERR)');
       const buf = Math.max(65536, (cfg.datalen + 128) * Math.max(cfg.preload, 64));
       try {
@@ -511,7 +506,7 @@ export class Engine {
       }
     }
     const saAddr = addressOf(this.destSa);
-    const saLen = this.fam.af === 2 ? 16 : 28;
+    const saLen = this.fam.af === AF_INET ? SOCKADDR_IN.size : SOCKADDR_IN6.size;
     for (let i = 0; i < this.batch; i++) {
       this.tx.dv.setBigUint64(i * MMSGHDR.size + MMSGHDR.name, saAddr, true);
       this.tx.dv.setUint32(i * MMSGHDR.size + MMSGHDR.namelen, saLen, true);
@@ -928,7 +923,7 @@ export class Engine {
 
   fromIsDest(i: number): boolean {
     const names = this.rx.names as Buffer;
-    const off = i * NAME_SIZE + (this.fam.af === 2 ? 4 : 8);
+    const off = i * NAME_SIZE + (this.fam.af === AF_INET ? SOCKADDR_IN.addr : SOCKADDR_IN6.addr);
     const d = this.destBytes;
     for (let k = 0; k < d.length; k++) if (names[off + k] !== d[k]) return false;
     return true;

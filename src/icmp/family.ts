@@ -4,10 +4,8 @@
 import { IcmpParseError } from './errors.js';
 import { csumPartial, csumVerifies } from '../inet/checksum.js';
 import { formatIpv4, formatIpv6, ipv4Bytes, ipv6Bytes, sockaddrIn, sockaddrIn6 } from './addr.js';
-import {
-  ICMP, ICMPV6, ICMP_FILTER, ICMP6_FILTER, ICMP_HDR, IP6_HDR, IP_HDR, IP_TTL, IPPROTO_ICMP, IPPROTO_ICMPV6,
-  IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, MAX_DATALEN_V4, MAX_DATALEN_V6, SOL_RAW,
-} from './layout.js';
+import { ICMP, ICMPV6, ICMP_FILTER, ICMP6_FILTER, ICMP_HDR, IP6_HDR, IP_HDR, IPPROTO_ICMP, IPPROTO_ICMPV6, MAX_DATALEN_V4, MAX_DATALEN_V6, SOL_RAW } from './layout.js';
+import { IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS } from '../sys/socket.js';
 import { icmp4Text, icmp6Text } from './texts.js';
 
 /** What a received packet is. */

@@ -2,6 +2,7 @@
 // where iputils' figures are reproduced); percentiles come from a log-linear histogram of
 // fixed size, so memory stays flat however long a run lasts.
 
+import { lossPercent } from '../inet/number.js';
 /**
  * Which span a figure measures. Every RTT is a difference of two instants; the clocks differ in
  * where the first (and last) instant is taken:
@@ -200,8 +201,6 @@ export function llsqrt(a: bigint): bigint {
   return x;
 }
 
-/** ping's loss figure: (float)(((tx − rx) · 100.0) / tx). */
-export const lossPercent = (tx: number, rx: number): number => (tx ? Math.fround(((tx - rx) * 100.0) / tx) : 0);
 
 /** ping's "time" figure from elapsed ns: 1000·sec + (nsec + 500000)/1000000. */
 export function pingTimeMs(elapsedNs: number): number {

@@ -62,3 +62,12 @@ export function csumUpdate16(hc: number, oldWord: number, newWord: number): numb
 /** Does the data (including its checksum field) verify? (sum folds to 0xffff) */
 export const csumVerifies = (buf: Uint8Array, off: number, len: number): boolean =>
   fold32(csumPartial(buf, off, len)) === 0xffff;
+
+/** tcpdump's in_cksum_shouldbe: the value a checksum field should have held, from the field
+ * and the folded result of verifying over it. */
+export function cksumShouldBe(sum: number, computed: number): number {
+  let s = sum + computed;
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return s & 0xffff;
+}

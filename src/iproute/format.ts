@@ -2,6 +2,7 @@
 // print_addrinfo, print_ifa_flags), as text and as `ip -j` JSON. Pure functions of the
 // decoded dumps: the caller supplies links, addresses, and the nsid → name map that
 // `link-netns NAME` needs.
+import { AF_INET6 } from '../sys/libc.js';
 import { ARPHRD_NAMES, IFA_F, IFF, INFINITY_LIFE_TIME } from '../netlink/consts.js';
 import type { AddrInfo } from '../link/ifaddrmsg.js';
 import type { LinkInfo } from '../link/ifinfomsg.js';
@@ -53,7 +54,7 @@ const IFA_FLAG_ORDER: [string, number][] = [
   ['stable-privacy', IFA_F.STABLE_PRIVACY],
 ];
 
-const AF_INET6 = 10;
+
 
 /** utils.c family_name(); null for "???" (printed as `family N`). */
 function familyName(f: number): string | null {

@@ -2,11 +2,12 @@
 // MAC, move, delete, addresses, dumps of links and addresses, nsids. One socket per
 // namespace; several requests can go in one sendmsg (RtnlBatch) and their acks are read
 // after, which is how a lab of many pairs is built quickly.
+import { EEXIST, ENODEV } from '../sys/errno.js';
 import { UsageError } from '../sys/errors.js';
 import { AF_INET, AF_UNSPEC } from '../sys/libc.js';
 import { listNetnsNames, openNetns, NetNs, type NetnsRef } from '../ns/netns.js';
 import { IFA, IFA_F, IFF, IFLA, IFLA_INFO, NETNSA, NETNSA_NSID_NOT_ASSIGNED, NLM_F, RTEXT_FILTER, RTGENMSG, RTM, RT_SCOPE, VETH_INFO } from '../netlink/consts.js';
-import { ENODEV, EEXIST, NetlinkError } from '../netlink/errors.js';
+import { NetlinkError } from '../netlink/errors.js';
 import { checkIfName, checkMtu, parseCidr, parseMacAddr, type Cidr } from './parse.js';
 import { AttrSet, type NlWriter } from '../netlink/nlattr.js';
 import { NetlinkConn, NetlinkSocket, type NlEndpoint, type Pending } from '../netlink/transport.js';

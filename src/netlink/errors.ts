@@ -1,14 +1,9 @@
 // The one error type of the netlink layer. Everything the transport, the codecs and the
 // requests raise on purpose is a NetlinkError: errno name as the stable `code`, the errno,
 // the operation, and what the kernel said in its extended ack.
+import { EBADMSG } from '../sys/errno.js';
 import { VpingError, errnoName, strerrorText } from '../sys/errors.js';
 
-export const EBADMSG = 74;
-export const ENODEV = 19;
-export const EEXIST = 17;
-export const EINTR = 4;
-export const ENOENT = 2;
-export const EBUSY = 16;
 
 export interface NetlinkErrorInit {
   /** What was asked, in ip's words: `link add tap1 type veth peer name tap2`. */

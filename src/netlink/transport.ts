@@ -5,11 +5,12 @@
 // Two layers, so that request and dump logic can be tested without root: NlEndpoint is
 // "send a buffer, receive a datagram" (NetlinkSocket is the kernel one; a test can
 // script a fake kernel), and NetlinkConn does sequence numbers, acks, batches and dumps.
-import { AF_NETLINK, MSG_PEEK, MSG_TRUNC, EINTR as SYS_EINTR, SOCK_CLOEXEC, SOCK_RAW, bind, close, getsockname, recvSoft, send, setsockopt, socket } from '../sys/libc.js';
+import { EINTR } from '../sys/errno.js';
+import { AF_NETLINK, MSG_PEEK, MSG_TRUNC, SOCK_CLOEXEC, SOCK_RAW, bind, close, getsockname, recvSoft, send, setsockopt, socket } from '../sys/libc.js';
 import { SysError } from '../sys/errors.js';
 import { withNetns, type NetnsRef } from '../ns/netns.js';
 import { NETLINK_OPT, NETLINK_ROUTE, NLMSG, NLM_F, SOL_NETLINK } from './consts.js';
-import { EINTR, NetlinkError, badMessage } from './errors.js';
+import { NetlinkError, badMessage } from './errors.js';
 import { NlWriter } from './nlattr.js';
 import { parseAck, parseDone, splitMessages, type NlMessage } from './nlmsg.js';
 
@@ -74,11 +75,11 @@ export class NetlinkSocket implements NlEndpoint, Disposable {
     for (;;) {
       // MSG_PEEK|MSG_TRUNC returns the datagram's real length without consuming it.
       const want = recvSoft(this.fd, this.#buf, this.#buf.length, MSG_PEEK | MSG_TRUNC);
-      if (want === -SYS_EINTR) continue;
+      if (want === -EINTR) continue;
       if (want < 0) throw new SysError('recv(netlink)', -want);
       if (want > this.#buf.length) this.#buf = Buffer.allocUnsafeSlow(Math.max(want, this.#buf.length * 2));
       const n = recvSoft(this.fd, this.#buf, this.#buf.length, 0);
-      if (n === -SYS_EINTR) continue;
+      if (n === -EINTR) continue;
       if (n < 0) throw new SysError('recv(netlink)', -n);
       return this.#buf.subarray(0, n);
     }

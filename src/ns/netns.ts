@@ -13,12 +13,10 @@ import {
   umount2Soft, unlink, unshare,
 } from '../sys/libc.js';
 import { OwnedFd } from '../sys/fd.js';
+import { EINVAL, EEXIST, ENOENT } from '../sys/errno.js';
 
 export const NETNS_RUN_DIR = '/run/netns';
 const THREAD_NET = '/proc/thread-self/ns/net';
-const EINVAL = 22;
-const EEXIST = 17;
-const ENOENT = 2;
 
 /** Why a namespace name is refused, or null when it is fine (iproute2's rules, plus NAME_MAX). */
 export function netnsNameProblem(name: string): string | null {

@@ -40,33 +40,8 @@ export function macString(b: Uint8Array, off: number, len = 6): string {
 // Address text as inet_ntop writes it: the link layer's one implementation.
 export { formatIPv4 as ip4String, formatIPv6 as ip6String } from '../inet/addr.js';
 
-/** RFC 1071 ones'-complement sum over b[off, off+len), added to `init`; not folded. */
-export function sum16(b: Uint8Array, off: number, len: number, init = 0): number {
-  let s = init;
-  const end = off + len;
-  let i = off;
-  for (; i + 1 < end; i += 2) s += (b[i] << 8) | b[i + 1];
-  if (i < end) s += b[i] << 8;
-  return s;
-}
-
-export function fold(s: number): number {
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
-  return s;
-}
-
-/** The checksum over the data is right when the folded sum is 0xffff (result 0). */
-export function cksumResult(s: number): number {
-  return ~fold(s) & 0xffff;
-}
-
-/** tcpdump's in_cksum_shouldbe: the value the checksum field should have held. */
-export function cksumShouldBe(sum: number, computed: number): number {
-  let s = sum + computed;
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  return s & 0xffff;
-}
+// Checksums are src/inet's (one copy for the engine and the printers).
+export { csumPartial, csumFinish, cksumShouldBe } from '../inet/checksum.js';
 
 export const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 

@@ -1,6 +1,6 @@
 // ICMP (IPv4), as tcpdump's print-icmp.c prints it (-n): echo, unreachable (with the
 // quoted datagram's port), time exceeded, redirect; other types by name.
-import { cksumResult, cksumShouldBe, ip4String, sum16 } from './bytes.js';
+import { csumFinish, cksumShouldBe, ip4String, csumPartial } from './bytes.js';
 import type { Ctx, IpInfo } from './context.js';
 import { ipPrint } from './ip.js';
 
@@ -99,7 +99,7 @@ export function icmpPrint(ctx: Ctx, off: number, len: number, ip: IpInfo): void 
   }
   ctx.p(`ICMP ${str}, length ${len}`);
   if (ctx.v && !ip.fragmented && bytes.has(off, len)) {
-    const sum = cksumResult(sum16(b, off, len));
+    const sum = csumFinish(csumPartial(b, off, len));
     if (sum !== 0) {
       const icmpSum = bytes.u16(off + ICMP.CKSUM, 'icmp');
       ctx.p(` (wrong icmp cksum ${icmpSum.toString(16)} (->${cksumShouldBe(icmpSum, sum).toString(16)})!)`);

@@ -1,6 +1,6 @@
 // IPv4, as tcpdump's print-ip.c prints it (-n), and the transport demultiplexer that
 // IPv4 and IPv6 share (ip_demux_print).
-import { cksumResult, cksumShouldBe, ip4String, sum16 } from './bytes.js';
+import { csumFinish, cksumShouldBe, ip4String, csumPartial } from './bytes.js';
 import type { Ctx, IpInfo } from './context.js';
 import { icmpPrint } from './icmp.js';
 import { icmp6Print } from './icmp6.js';
@@ -96,7 +96,7 @@ function ipOptions(ctx: Ctx, off: number, len: number): boolean {
 /** The pseudo-header sum for TCP/UDP/ICMPv6 checksums (IPv4 and IPv6). */
 export function pseudoSum(ctx: Ctx, ip: IpInfo, proto: number, len: number): number {
   const alen = ip.version === 4 ? 4 : 16;
-  let s = sum16(ctx.b, ip.src, alen) + sum16(ctx.b, ip.dst, alen);
+  let s = csumPartial(ctx.b, ip.src, alen) + csumPartial(ctx.b, ip.dst, alen);
   s += proto;
   s += ip.version === 4 ? len : Math.floor(len / 0x10000) + (len & 0xffff);
   return s;
@@ -104,7 +104,7 @@ export function pseudoSum(ctx: Ctx, ip: IpInfo, proto: number, len: number): num
 
 /** cksum of a transport segment at off/len with its pseudo-header; 0 means correct. */
 export function transportCksum(ctx: Ctx, ip: IpInfo, proto: number, off: number, len: number): number {
-  return cksumResult(sum16(ctx.b, off, len, pseudoSum(ctx, ip, proto, len)));
+  return csumFinish(csumPartial(ctx.b, off, len, pseudoSum(ctx, ip, proto, len)));
 }
 
 export { cksumShouldBe };
@@ -191,7 +191,7 @@ export function ipPrint(ctx: Ctx, off: number, length: number): void {
       ctx.p(')');
     }
     if (bytes.has(off, hlen)) {
-      const sum = cksumResult(sum16(b, off, hlen));
+      const sum = csumFinish(csumPartial(b, off, hlen));
       if (sum !== 0) {
         const ipSum = bytes.u16(off + IP.SUM, 'ip');
         ctx.p(`, bad cksum ${ipSum.toString(16)} (->${cksumShouldBe(ipSum, sum).toString(16)})!`);

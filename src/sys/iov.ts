@@ -1,15 +1,14 @@
 // writev(2) for the capture hot path: frames go from the mmap'ed ring to the file without
-// JS touching their bytes. Its own koffi.load of libc (libc.ts belongs to the lead).
+// JS touching their bytes.
 import koffi from 'koffi';
+import { libc } from './ffi.js';
+import { IOVEC } from './socket.js';
+import { EINTR } from './errno.js';
 
-const libc = koffi.load('libc.so.6');
 const writevFn = libc.func('intptr_t writev(int fd, void *iov, int iovcnt)');
 
 /** IOV_MAX on Linux: iovecs per writev call. */
 export const IOV_MAX = 1024;
-/** struct iovec (x86-64): void *iov_base @0, size_t iov_len @8; 16 bytes. */
-export const IOVEC = { BASE: 0, LEN: 8, SIZE: 16 } as const;
-const EINTR = 4;
 const TWO32 = 4294967296;
 
 /**
@@ -21,7 +20,7 @@ const TWO32 = 4294967296;
 export function writevAll(fd: number, iov: Buffer, w: Uint32Array, cnt: number, bytes: number): number {
   let first = 0;
   for (;;) {
-    const r = Number(writevFn(fd, first === 0 ? iov : iov.subarray(first * IOVEC.SIZE), cnt - first));
+    const r = Number(writevFn(fd, first === 0 ? iov : iov.subarray(first * IOVEC.size), cnt - first));
     if (r < 0) {
       const e = koffi.errno();
       if (e === EINTR) continue;

@@ -5,9 +5,9 @@
 // `pinned()` so its memory never moves while a call may use it.
 
 import koffi from 'koffi';
+import { libc } from './ffi.js';
 import { SysError, installStrerror } from './errors.js';
 
-const libc = koffi.load('libc.so.6');
 
 const fn = {
   strerror: libc.func('const char *strerror(int errnum)'),
@@ -88,7 +88,17 @@ export const O_RDWR = 2;
 export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
 export const O_NONBLOCK = 0o4000;
-export const O_DIRECTORY = 0o200000;
+/**
+ * The open(2) flags that differ between the CPUs vping supports (arm64 has its own
+ * asm/fcntl.h; x86-64 uses asm-generic). The rest of the numbers here are the same on both.
+ */
+export const ARCH_OPEN_FLAGS = {
+  x64: { O_DIRECTORY: 0o200000, O_NOFOLLOW: 0o400000 },
+  arm64: { O_DIRECTORY: 0o40000, O_NOFOLLOW: 0o100000 },
+} as const;
+const archFlags = process.arch === 'arm64' ? ARCH_OPEN_FLAGS.arm64 : ARCH_OPEN_FLAGS.x64;
+export const O_DIRECTORY = archFlags.O_DIRECTORY;
+export const O_NOFOLLOW = archFlags.O_NOFOLLOW;
 export const O_CLOEXEC = 0o2000000;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
@@ -128,8 +138,6 @@ export const SO_TIMESTAMPING = 37;
 export const SO_BINDTODEVICE = 25;
 export const SO_ATTACH_FILTER = 26;
 export const SO_MARK = 36;
-export const EAGAIN = 11;
-export const EINTR = 4;
 
 // ---- wrappers ----
 export const strerror = (e: number): string => fn.strerror(e) as string;

@@ -1,9 +1,9 @@
 // Interface names ↔ indexes through libc (if_nametoindex opens a socket internally, so
 // it answers for the network namespace of the calling thread: call it inside withNetns).
 import koffi from 'koffi';
+import { libc } from './ffi.js';
 import { SysError } from './errors.js';
 
-const libc = koffi.load('libc.so.6');
 const fn = {
   if_nametoindex: libc.func('unsigned int if_nametoindex(const char *ifname)'),
 };

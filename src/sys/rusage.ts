@@ -2,9 +2,9 @@
 // /proc/PID/stat counts in 10 ms clock ticks, too coarse for a capture that costs tens of
 // ms; the kernel keeps children's CPU in ns and getrusage reports it in µs.
 import koffi from 'koffi';
+import { libc } from './ffi.js';
 import { SysError } from './errors.js';
 
-const libc = koffi.load('libc.so.6');
 const getrusage = libc.func('int getrusage(int who, void *usage)');
 
 // #define RUSAGE_SELF 0, RUSAGE_CHILDREN (-1)

@@ -1,3 +1,4 @@
+import { lossPercent } from '../../src/inet/number.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,6 @@ import {
   histogram,
   iputilsRtt,
   iputilsRttOfNs,
-  lossPercent,
   percentileIndex,
   percentileOfSorted,
   summarizeRow,

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchRow } from '../../src/measure/bench/model.js';
 import { summarizeRow, summarizeTotals } from '../../src/measure/bench/summary.js';
-import { formatG as pingFormatG } from '../../src/icmp/format.js';
+import { formatG as inetFormatG, formatLoss as inetFormatLoss } from '../../src/inet/number.js';
 import { formatBenchTable, formatG, formatLoss, formatUs, formatVsPingTable, layoutColumns } from '../../src/measure/bench/table.js';
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
@@ -72,7 +72,8 @@ int main(void) { long tx, rx; while (scanf("%ld %ld", &tx, &rx) == 2)
     const out = execFileSync(exe, { input: pairs.map(([t, r]) => `${t} ${r}`).join('\n') + '\n', encoding: 'utf8' }).trim().split('\n');
     pairs.forEach(([tx, rx], i) => expect(formatLoss(((tx - rx) * 100) / tx), `${tx} ${rx}`).toBe(out[i]));
     // one %g serves ping's statistics and the bench
-    expect(pingFormatG).toBe(formatG);
+    expect(inetFormatG).toBe(formatG);
+    expect(inetFormatLoss).toBe(formatLoss);
   });
 });
 

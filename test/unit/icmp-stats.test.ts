@@ -1,8 +1,9 @@
 // iputils' figures from known RTT lists. Expected values are worked out by hand from
 // ping_common.c finish() (long long arithmetic), never with the production code.
 import { describe, expect, it } from 'vitest';
-import { IputilsSums, iputilsFigures, lossPercent, pingTimeMs, ipgUs, Histogram, bucketOf, bucketLow, type Stats } from '../../src/icmp/stats.js';
-import { formatG, timeField, rttLine, statisticsBlock, statusLine, replyLine, errorLine, headerLine, timestampPrefix, wrongDataText, patternLine, noAnswerLine } from '../../src/icmp/format.js';
+import { formatG, formatLoss, lossPercent } from '../../src/inet/number.js';
+import { IputilsSums, iputilsFigures, pingTimeMs, ipgUs, Histogram, bucketOf, bucketLow, type Stats } from '../../src/icmp/stats.js';
+import { timeField, rttLine, statisticsBlock, statusLine, replyLine, errorLine, headerLine, timestampPrefix, wrongDataText, patternLine, noAnswerLine } from '../../src/icmp/format.js';
 
 function figures(us: number[], dups = 0) {
   const s = new IputilsSums();
@@ -57,6 +58,8 @@ describe('iputils rtt figures (hand-computed vectors)', () => {
 
 describe('figures ping prints', () => {
   it('%g loss as (float)', () => {
+    expect(formatLoss(lossPercent(128, 111))).toBe('13.2812%');
+    expect(formatLoss(lossPercent(3, 2))).toBe('33.3333%');
     expect(formatG(lossPercent(3, 2))).toBe('33.3333');
     expect(formatG(lossPercent(7, 6))).toBe('14.2857');
     expect(formatG(lossPercent(5, 0))).toBe('100');

@@ -2,6 +2,7 @@
 // min/avg/max/mdev to the truncation, loss and echo/s, totals over pairs, histograms.
 // Every presenter (table, JSON, Prometheus, HTML) reads the RowSummary made here.
 // iputils' avg/mdev arithmetic is src/icmp's (one formula for ping and bench).
+import { lossPercent } from '../../inet/number.js';
 import { iputilsAvgMdev } from '../../icmp/stats.js';
 import {
   SEGMENTS,
@@ -160,14 +161,6 @@ export function summarizeRtt(samplesNs: Float64Array, sorted: Float64Array = sor
     ss += e * e;
   }
   return { ...d, stddevNs: Math.round(Math.sqrt(ss / d.count)), iputils: iputilsRttOfNs(samplesNs) as IputilsRtt };
-}
-
-/**
- * Packet loss in percent as ping computes it: (tx − rx)·100 / tx. ping hands it to printf
- * through a float cast; formatPercent in table.ts repeats that. 0 when nothing was sent.
- */
-export function lossPercent(sent: number, received: number): number {
-  return sent > 0 ? ((sent - received) * 100) / sent : 0;
 }
 
 /** Replies per second over a window of durationNs (0 for an empty window). */

@@ -1,11 +1,11 @@
 // The bench table for the terminal: aligned columns, RTT in µs with three decimals, a total
 // block for multi-pair runs, and the side-by-side layout of `--vs-ping`. Pure functions of
 // RowSummary records; no I/O.
-import { formatG } from '../../icmp/format.js';
+import { formatG, formatLoss } from '../../inet/number.js';
 import { CLOCK_SPAN } from '../../icmp/stats.js';
 import { shownQuantiles, type Distribution, type RowSummary } from './summary.js';
 
-export { formatG };
+export { formatG, formatLoss };
 
 /** Integer ns as µs with three decimals, exactly (no float rounding): 12345 → "12.345". */
 export function formatUs(ns: number): string {
@@ -14,11 +14,6 @@ export function formatUs(ns: number): string {
   const n = Math.abs(Math.round(ns));
   const s = `${Math.trunc(n / 1000)}.${String(n % 1000).padStart(3, '0')}`;
   return neg ? `-${s}` : s;
-}
-
-/** Loss as ping prints it: `printf("%g%%", (float)loss)`. */
-export function formatLoss(percent: number): string {
-  return `${formatG(Math.fround(percent))}%`;
 }
 
 /** A rate as a whole number (echo/s). */

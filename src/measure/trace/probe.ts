@@ -14,10 +14,8 @@ import {
 import { withNetns } from '../../ns/netns.js';
 import { checksum } from '../../inet/checksum.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from '../../icmp/family.js';
-import {
-  CMSG, ICMP_HDR, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, IP_RECVERR, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE,
-  SOF_TIMESTAMPING, SO_EE_ORIGIN, cmsgAlign,
-} from '../../icmp/layout.js';
+import { ICMP_HDR } from '../../icmp/layout.js';
+import { CMSG, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, IP_RECVERR, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, cmsgAlign } from '../../sys/socket.js';
 import { IcmpParseError } from '../../icmp/errors.js';
 import { TAG_OFFSET, TAG_SIZE, hex, type Probe } from './match.js';
 
