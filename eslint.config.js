@@ -3,6 +3,25 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const KOFFI = { name: 'koffi', message: 'Only src/sys may call koffi (docs/ARCHITECTURE.md: one FFI boundary).' };
+
+/** Each folder of src and the folders it may import (docs/ARCHITECTURE.md). */
+const LAYERS = {
+  sys: [],
+  inet: ['sys'],
+  ns: ['sys'],
+  netlink: ['sys', 'ns'],
+  link: ['netlink', 'inet', 'ns', 'sys'],
+  iproute: ['link', 'netlink', 'inet', 'ns', 'sys'],
+  icmp: ['inet', 'ns', 'sys'],
+  pcap: ['sys'],
+  print: ['pcap', 'inet', 'sys'],
+  capture: ['pcap', 'print', 'ns', 'sys'],
+  lab: ['link', 'netlink', 'icmp', 'inet', 'ns', 'sys'],
+  measure: ['lab', 'icmp', 'capture', 'pcap', 'print', 'link', 'netlink', 'inet', 'ns', 'sys'],
+};
+const FOLDERS = Object.keys(LAYERS);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -17,7 +36,20 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'bin/**/*.ts', 'bench/**/*.ts'],
     ignores: ['src/sys/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'koffi', message: 'Only src/sys may call koffi (docs/ARCHITECTURE.md: one FFI boundary).' }] }],
+      'no-restricted-imports': ['error', { paths: [KOFFI] }],
     },
   },
+  // the layers of docs/ARCHITECTURE.md: a folder imports only the folders below it
+  ...Object.entries(LAYERS).map(([folder, allowed]) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: folder === 'sys' ? [] : [KOFFI],
+        patterns: FOLDERS.filter((f) => f !== folder && !allowed.includes(f)).map((f) => ({
+          group: [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`],
+          message: `src/${folder} may not import src/${f} (docs/ARCHITECTURE.md: layers)`,
+        })),
+      }],
+    },
+  })),
 );

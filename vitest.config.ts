@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // one build before every test file (a failed build fails the run)
+    globalSetup: ['./test/helpers/build.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -13,6 +13,15 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
+// A reader that went away (`vping ping … | head -1`) ends the program quietly, as ping and
+// tcpdump end on SIGPIPE: no stack trace, the status a SIGPIPE death gives (128 + 13).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
+}
+
 const program = new Command();
 program
   .name('vping')

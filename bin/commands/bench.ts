@@ -3,7 +3,7 @@
 // text, and iputils ping's figures beside vping's.
 import type { Command } from 'commander';
 import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
-import { UsageError, VpingError } from '../../src/sys/errors.js';
+import { UsageError, VpingError, asErrorCode } from '../../src/sys/errors.js';
 import { resolveLab } from '../../src/lab/spec.js';
 import { DIRECTIONS, MODES, type BenchMode, type Direction } from '../../src/measure/bench/model.js';
 import { BENCH_DEFAULTS, checkBenchOptions, requireLabUp, runBench, type BenchOptions, type BenchProgress } from '../../src/measure/bench/run.js';
@@ -79,7 +79,7 @@ function writeAtomically(path: string, text: string): void {
     } catch {
       // nothing was written
     }
-    throw new VpingError((e as NodeJS.ErrnoException).code ?? 'EIO', `cannot write ${path}: ${(e as Error).message}`);
+    throw new VpingError(asErrorCode((e as NodeJS.ErrnoException).code), `cannot write ${path}: ${(e as Error).message}`);
   }
 }
 

@@ -10,7 +10,7 @@ import { Printer, type PrinterOptions } from '../../src/print/printer.js';
 import { tsModeOfCount } from '../../src/print/time.js';
 import { openCapture } from '../../src/pcap/reader.js';
 import { formatOfPath, openWriter, PcapngWriter, type PcapWriter } from '../../src/pcap/writer.js';
-import { UsageError, VpingError } from '../../src/sys/errors.js';
+import { UsageError, VpingError, asErrorCode } from '../../src/sys/errors.js';
 import { compileFilter, UserFilter } from '../../src/sys/pcap.js';
 import { action, fail, printJson, requireRoot } from '../run.js';
 
@@ -80,7 +80,7 @@ function readFile(path: string, filterExpr: string, o: CaptureOpts): void {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new VpingError((e as { code?: string }).code ?? 'EIO', `${path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+    throw new VpingError(asErrorCode((e as { code?: string }).code), `${path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
   }
   const file = openCapture(bytes);
   const printers = new Map<number, Printer>();

@@ -7,7 +7,7 @@ import { ENETDOWN, ENODEV, ENXIO } from '../sys/errno.js';
 import { VpingError } from '../sys/errors.js';
 import { watchFd } from '../sys/watch.js';
 import { compileFilter, PCAP_MAX_SNAPLEN } from '../sys/pcap.js';
-import type { Direction } from '../print/printer.js';
+import type { Direction } from '../pcap/frame.js';
 import { PcapngWriter, type IfStats, type PacketSink } from '../pcap/writer.js';
 import { EpbVecWalker } from './epbv.js';
 import { PacketRing, attachFilter, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';

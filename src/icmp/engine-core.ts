@@ -258,8 +258,11 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
       // qdisc (tbf, htb) holds the socket and the next send waits for room (SO_SNDTIMEO)
       // instead of overflowing the queue — a probe dropped by our own sender is not loss.
       setsockopt(fd, SOL_SOCKET, SO_SNDBUF, sndbufEstimate(cfg.datalen, cfg.family));
+      // struct timeval { tv_sec @0; tv_usec @8 }: tv_usec must stay below 1e6 (EDOM)
       const sndtimeo = Buffer.alloc(16);
-      sndtimeo.writeBigInt64LE(BigInt(sendTimeoutUs(cfg.intervalMs)), 8);
+      const us = sendTimeoutUs(cfg.intervalMs);
+      sndtimeo.writeBigInt64LE(BigInt(Math.floor(us / 1e6)), 0);
+      sndtimeo.writeBigInt64LE(BigInt(us % 1e6), 8);
       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, sndtimeo, 'setsockopt(SO_SNDTIMEO)');
       let kernelTs = cfg.kernelTimestamps;
       if (kernelTs) {

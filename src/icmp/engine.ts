@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { VpingError } from '../sys/errors.js';
+import { VpingError, errorFromRecord } from '../sys/errors.js';
 import { close, eventfd, writeSoft } from '../sys/libc.js';
 import { randomBytes } from 'node:crypto';
 import { CTL, checkConfig, type EngineConfig, type EngineMessage } from './engine-core.js';
@@ -99,7 +99,7 @@ function startWorker(cfg: EngineConfig, h: WorkerHandlers, gate?: SharedArrayBuf
         case 'samples': h.samples?.(m.data); break;
         case 'status': h.status?.(m.stats, m.parts); break;
         case 'done': result = { stats: m.stats, parts: m.parts }; break;
-        case 'fatal': failure = new VpingError(m.code, m.message); break;
+        case 'fatal': failure = errorFromRecord(m.error); break;
       }
     });
     worker.on('error', (e) => {

@@ -1,4 +1,5 @@
 // What the engine reports while it runs, and its final result: plain, structured-clone
+import type { ErrorRecord } from '../sys/errors.js';
 // friendly records (they cross from the worker to the main thread).
 import type { Clock, Stats } from './stats.js';
 
@@ -100,4 +101,4 @@ export type WorkerMessage =
   | { t: 'samples'; data: Float64Array }
   | { t: 'status'; stats: Stats }
   | { t: 'done'; stats: Stats }
-  | { t: 'fatal'; code: string; message: string };
+  | { t: 'fatal'; error: ErrorRecord };

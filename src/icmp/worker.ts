@@ -1,7 +1,7 @@
 // The engine's thread: opens its socket inside the namespace on this thread (withNetns),
 // runs the loop, and posts events, ticks and the final statistics to the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
-import { isVpingError } from '../sys/errors.js';
+import { errorRecord, isVpingError } from '../sys/errors.js';
 import { Engine, type EngineConfig, type EngineMessage, type EngineSink } from './engine-core.js';
 
 interface Data {
@@ -34,7 +34,7 @@ try {
   const stats = engine.run(sink);
   post({ t: 'done', stats, parts: engine.parts() });
 } catch (e) {
-  if (isVpingError(e)) post({ t: 'fatal', code: e.code, message: e.message });
+  if (isVpingError(e)) post({ t: 'fatal', error: errorRecord(e) });
   else throw e;
 } finally {
   engine?.close();

@@ -2,8 +2,8 @@
 // either byte order, several sections and interfaces). It trusts nothing in the file:
 // every length is checked against the bytes present, and anything it cannot walk
 // raises a DecodeError naming the offset.
-import { DecodeError } from '../print/errors.js';
-import type { Direction } from '../print/printer.js';
+import { DecodeError } from './errors.js';
+import type { Direction } from './frame.js';
 import {
   BT, BYTE_ORDER_MAGIC, EPB, EPB_OPT, IDB, IF_OPT, ISB, ISB_OPT, MAX_SNAPLEN, PB, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, SPB, pad4,
 } from './format.js';

@@ -3,7 +3,7 @@
 // fs.writeSync in large chunks. The file only ever holds whole records: a failed write
 // is cut back to the last whole record.
 import { closeSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { SysError, VpingError } from '../sys/errors.js';
+import { SysError, VpingError, asErrorCode } from '../sys/errors.js';
 import {
   BT, BYTE_ORDER_MAGIC, EPB, EPB_OPT, IDB, IF_OPT, ISB, ISB_OPT, OPT, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, SHB, SHB_OPT, pad4,
 } from './format.js';
@@ -24,7 +24,7 @@ export interface PacketSink {
 
 export class WriteError extends VpingError {
   constructor(path: string, cause: unknown) {
-    const code = (cause as { code?: string })?.code ?? 'EIO';
+    const code = asErrorCode((cause as { code?: string })?.code);
     const msg = (cause as { message?: string })?.message ?? String(cause);
     super(code, `${path}: ${msg.replace(/^[A-Z]+: /, '')}`, { cause });
   }

@@ -1,16 +1,5 @@
-// The one error type of the frame decoders and of the pcap/pcapng readers. Printers do
-// not throw it for short frames (they print tcpdump's `[|proto]` marker instead); the
-// readers throw it for a file they cannot walk (a block length that lies, a bad magic).
-import { VpingError } from '../sys/errors.js';
-
-export class DecodeError extends VpingError {
-  /** Byte offset in the input where decoding stopped. */
-  readonly offset: number;
-  constructor(message: string, offset: number) {
-    super('EDECODE', message);
-    this.offset = offset;
-  }
-}
+// The printers' truncation marker. A short frame is not an error: the printer prints
+// tcpdump's `[|proto]` instead (DecodeError, for files that cannot be walked, is pcap's).
 
 /**
  * Thrown inside a printer when a field lies past the captured bytes; the top-level

@@ -2,6 +2,7 @@
 // direction (as `tcpdump -i any`), the protocol line(s), and -X/-XX dumps. A Printer
 // keeps what tcpdump keeps between packets: the previous timestamp (-ttt) and the TCP
 // sequence table; use one Printer per interface to match one tcpdump per interface.
+import type { Direction } from '../pcap/frame.js';
 import { Bytes } from './bytes.js';
 import { Ctx, type PrintOptions, type TcpSeqEntry } from './context.js';
 import { Truncated } from './errors.js';
@@ -14,8 +15,6 @@ import { TsFormatter, type TsMode } from './time.js';
 // LINKTYPE_* (pcap-linktype(7))
 export const LINKTYPE = { ETHERNET: 1, RAW: 101, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
 
-/** Direction of a frame as AF_PACKET's sll_pkttype says it (PACKET_HOST 0 … PACKET_OUTGOING 4). */
-export type Direction = 'in' | 'out' | 'broadcast' | 'multicast' | 'otherhost' | 'unknown';
 
 // sll_pkttype_values as tcpdump prints them for -i any
 const dirText: Record<Direction, string> = { in: 'In', out: 'Out', broadcast: 'B', multicast: 'M', otherhost: 'P', unknown: '?' };

@@ -1,11 +1,10 @@
 // vping bench on real labs the test builds (unique namespaces, removed in afterAll):
 // rows and counts as asked, iputils ping beside it in the same run, pairs at once with
 // totals consistent with their rows, files written, and the bad-input contract.
-import { execFileSync } from 'node:child_process';
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabInput } from '../../src/lab/spec.js';
@@ -35,7 +34,6 @@ function promSamples(text: string): Map<string, number> {
   return out;
 }
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const one: LabInput = { ns: [uniq('vb'), uniq('vb')], ifnames: ['vb0', 'vb1'], addrs: ['10.212.0.1/24', '10.212.0.2/24'] };
 const three: LabInput = { pairs: 3, ns: [uniq('vm'), uniq('vm')], ifnames: ['vm0', 'vm1'], addrs: ['10.213.0.1/24', '10.213.0.2/24'] };
@@ -56,11 +54,6 @@ function stampedInRow(warmup: number, count: number, every = 64): number {
 
 describePriv('vping bench on a real lab', () => {
   beforeAll(() => {
-    try {
-      execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      /* other work in progress may not type-check; the emitted JS is what we run */
-    }
     labUp(one);
     labUp(three);
   });

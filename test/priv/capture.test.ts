@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { describePriv, peer } from '../helpers/priv.js';
 import { makePair, type TestPair } from '../helpers/netlab.js';
 
@@ -75,9 +75,6 @@ function counters(ns: string, dev: string): number {
 
 describePriv('vping capture against tcpdump on a veth pair', () => {
   let pair: TestPair | null = null;
-  beforeAll(() => {
-    if (!existsSync(cli)) execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'ignore' });
-  });
   afterEach(() => {
     pair?.destroy();
     pair = null;

@@ -1,7 +1,7 @@
 // vping ping against iputils ping on the same veth, in the same test: counts, loss, exit
 // status and the lines both print. Every namespace here is made by the test and removed in
 // afterAll. The CLI is the compiled one (built in beforeAll).
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawnSync, execFile, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describePriv, removeNetns, uniq } from '../helpers/priv.js';
 import { makePair, type TestPair } from '../helpers/netlab.js';
@@ -46,14 +46,24 @@ let pair: TestPair;
 
 describePriv('vping ping against iputils ping on one veth pair', () => {
   beforeAll(() => {
-    try {
-      execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      /* other work in progress may not type-check; the emitted JS is what we run */
-    }
     pair = makePair({ v6: true });
   });
   afterAll(() => pair?.destroy());
+
+  it('-c 3 at the default interval (one second, as the tutorial pings): same counts and lines, exit 0', async () => {
+    const args = ['-c', '3', pair.addr2];
+    const [v, p] = [await vping(pair.ns1, args), await iputils(pair.ns1, args)];
+    expect(v.stderr ?? '').toBe('');
+    expect([v.code, p.code]).toEqual([0, 0]);
+    expect(summary(v.stdout)).toEqual(summary(p.stdout));
+    expect(shape(v.stdout)).toEqual(shape(p.stdout));
+  });
+
+  it('a reader that goes away (| head -1) ends it quietly, as ping: no stack trace', () => {
+    const r = spawnSync('sh', ['-c', `node ${VPING} -n ${pair.ns1} ping -c 200 -i 0.002 ${pair.addr2} | head -1`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stdout.split('\n')[0]).toMatch(/^PING /);
+    expect(r.stderr).toBe('');
+  });
 
   it('-c 5: same counts, same reply lines, exit 0', async () => {
     const args = ['-c', '5', '-i', '0.2', pair.addr2];

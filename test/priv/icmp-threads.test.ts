@@ -1,7 +1,7 @@
 // vping ping --threads N: independent flows across one veth pair the test makes (and removes
 // in afterAll). tcpdump on the far end is the judge that the flows really are distinct
 // (ids, each with its own seq space); iputils ping is the judge of the statistics layout.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePriv } from '../helpers/priv.js';
 import { makePair, type TestPair } from '../helpers/netlab.js';
@@ -32,19 +32,10 @@ const layout = (out: string) => {
   return out.slice(i).replace(/[\d.]+/g, 'N').replace(/--- \S+ ping/, '--- H ping');
 };
 
-function build(): void {
-  try {
-    execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
-  } catch {
-    /* other work in progress may not type-check; the emitted JS is what we run */
-  }
-}
-
 let pair: TestPair;
 
 describePriv('vping ping --threads: independent flows, one merged report', () => {
   beforeAll(() => {
-    build();
     pair = makePair();
   });
   afterAll(() => pair?.destroy());
@@ -133,7 +124,7 @@ describePriv('vping ping --threads: independent flows, one merged report', () =>
 });
 
 describe('vping ping --threads: bad input is one line and exit status 2', () => {
-  beforeAll(build);
+
   const cases: [string, string[], RegExp][] = [
     ['--threads 0', ['-f', '--threads', '0'], /invalid --threads value: '0': expected an integer 1\.\.64/],
     ['--threads 65', ['-f', '--threads', '65'], /invalid --threads value: '65'/],

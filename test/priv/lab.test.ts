@@ -1,8 +1,8 @@
 // The lab against the real kernel, judged by iproute2: the seed's topology built by
 // labUp (no `ip` process), idempotence, conflicts, rollback, half-made states after
 // SIGKILL, two labs at once. Every lab uses unique namespace names and is removed.
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import { describePriv, ipJson, ipNetnsNames, peer, removeNetns, uniq } from '../
 import { addNetns, existsNetns } from '../../src/ns/netns.js';
 import { openFds } from '../../src/sys/fd.js';
 import { VpingError } from '../../src/sys/errors.js';
-import { Rtnl, formatIpAddr } from '../../src/link/index.js';
-import { labDown, labPairs, labStatus, labUp, resolveLab, type LabInput } from '../../src/lab/index.js';
+import { Rtnl, formatIpAddr } from '../../src/index.js';
+import { labDown, labPairs, labStatus, labUp, resolveLab, type LabInput } from '../../src/index.js';
 
 interface IpLink {
   ifindex: number;
@@ -25,7 +25,7 @@ interface IpLink {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const distLab = join(root, 'dist/src/lab/index.js');
+const distLab = join(root, 'dist/src/index.js');
 
 /** Run labUp in a child process (the compiled library): `{spec, dieAt?}`; resolves with its exit. */
 function labChild(spec: LabInput, dieAt?: string): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
@@ -55,14 +55,6 @@ describePriv('lab against ip', () => {
   let fdsBefore: number[];
 
   beforeAll(() => {
-    const src = join(root, 'src/lab/lab.ts');
-    if (!existsSync(distLab) || statSync(distLab).mtimeMs < statSync(src).mtimeMs) {
-      try {
-        execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'ignore' });
-      } catch {
-        /* another file may fail to typecheck; the emit is what the children need */
-      }
-    }
     fdsBefore = openFds();
   });
   afterEach(() => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describePriv, ipJson, peer, removeNetns, uniq } from '../helpers/priv.js';
 import { addNetns, openNetns } from '../../src/ns/netns.js';
 import { openFds } from '../../src/sys/fd.js';
-import { NetlinkError, Rtnl, formatIpAddr, formatIpLink, ipAddrJson, ipLinkJson } from '../../src/link/index.js';
+import { NetlinkError, Rtnl, formatIpAddr, formatIpLink, ipAddrJson, ipLinkJson } from '../../src/index.js';
 
 interface IpLink {
   ifindex: number;

@@ -5,7 +5,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabInput } from '../../src/lab/spec.js';
@@ -15,7 +14,6 @@ import { isOneLineError, vping } from '../helpers/cli.js';
 import { interrupted } from '../helpers/interrupt.js';
 
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const lab: LabInput = { ns: [uniq('vt'), uniq('vt')], ifnames: ['vt0', 'vt1'], addrs: ['10.215.0.1/24', '10.215.0.2/24'] };
 const labArgs = ['--ns', lab.ns!.join(','), '--ifnames', lab.ifnames!.join(','), '--addrs', lab.addrs!.join(',')];
 const dir = mkdtempSync(join(tmpdir(), 'vping-trace-'));
@@ -49,11 +47,6 @@ function tcpdumpInstants(file: string, id: number): Map<string, bigint[]> {
 
 describePriv('vping trace on a real pair', () => {
   beforeAll(() => {
-    try {
-      execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      /* other work in progress may not type-check; the emitted JS is what we run */
-    }
     labUp(lab);
   });
   afterAll(() => {

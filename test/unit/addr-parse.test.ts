@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/sys/errors.js';
-import { checkIfName, formatIPv6, ifNameProblem, parseCidr, parseIPv6, parseMacAddr } from '../../src/link/index.js';
+import { checkIfName, ifNameProblem, parseCidr, parseMacAddr } from '../../src/link/parse.js';
+import { formatIPv6, parseIPv6 } from '../../src/inet/addr.js';
 import { resolveLab, labPairs, shiftCidr } from '../../src/lab/spec.js';
 
 const usage = (fn: () => unknown): string => {

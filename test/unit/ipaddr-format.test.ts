@@ -2,7 +2,11 @@
 // bytes (fixtures), and the rules of iproute2's print_linkinfo/print_addrinfo case by case.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IFF, RTM, decodeAddr, decodeLink, formatIpAddr, formatIpLink, ipAddrJson, ipLinkJson, linkFlagWords, splitMessages, type AddrInfo, type LinkInfo } from '../../src/link/index.js';
+import { IFF, RTM } from '../../src/netlink/consts.js';
+import { decodeAddr, type AddrInfo } from '../../src/link/ifaddrmsg.js';
+import { decodeLink, type LinkInfo } from '../../src/link/ifinfomsg.js';
+import { formatIpAddr, formatIpLink, ipAddrJson, ipLinkJson, linkFlagWords } from '../../src/iproute/format.js';
+import { splitMessages } from '../../src/netlink/nlmsg.js';
 
 const FIX = new URL('../fixtures/rtnl/', import.meta.url);
 const msgs = readFileSync(new URL('ipa-fx1.hex', FIX), 'utf8').trim().split('\n').flatMap((l) => splitMessages(Buffer.from(l, 'hex')));

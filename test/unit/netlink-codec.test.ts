@@ -5,10 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { NetNs } from '../../src/ns/netns.js';
 import { describe, expect, it } from 'vitest';
-import {
-  AttrSet, IFA, IFLA, NLM_F, NLMSG, NetlinkError, NlWriter, RTM, Rtnl, decodeAddr, decodeLink, parseAck, parseAttrs, splitMessages,
-  type NlEndpoint,
-} from '../../src/link/index.js';
+import { AttrSet, NlWriter, parseAttrs } from '../../src/netlink/nlattr.js';
+import { IFA, IFLA, NLM_F, NLMSG, RTM } from '../../src/netlink/consts.js';
+import { NetlinkError } from '../../src/netlink/errors.js';
+import { Rtnl } from '../../src/link/rtnl.js';
+import { decodeAddr } from '../../src/link/ifaddrmsg.js';
+import { decodeLink } from '../../src/link/ifinfomsg.js';
+import { parseAck, splitMessages } from '../../src/netlink/nlmsg.js';
+import { type NlEndpoint } from '../../src/netlink/transport.js';
 
 const FIX = new URL('../fixtures/rtnl/', import.meta.url);
 const hexLines = (name: string) => readFileSync(new URL(name, FIX), 'utf8').trim().split('\n').map((l) => Buffer.from(l.trim(), 'hex'));

@@ -3,7 +3,12 @@
 // order, and the errors users read.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NLM_F, NLMSG, NetlinkError, RTM, Rtnl, formatIpAddr, splitMessages, type NlEndpoint, type NlMessage } from '../../src/link/index.js';
+import { NLM_F, NLMSG, RTM } from '../../src/netlink/consts.js';
+import { NetlinkError } from '../../src/netlink/errors.js';
+import { Rtnl } from '../../src/link/rtnl.js';
+import { formatIpAddr } from '../../src/iproute/format.js';
+import { splitMessages, type NlMessage } from '../../src/netlink/nlmsg.js';
+import { type NlEndpoint } from '../../src/netlink/transport.js';
 
 const FIX = new URL('../fixtures/rtnl/', import.meta.url);
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../src/print/errors.js';
+import { DecodeError } from '../../src/pcap/errors.js';
 import { openCapture } from '../../src/pcap/reader.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('../fixtures/capture/traffic.pcap', import.meta.url)));

@@ -11,7 +11,7 @@ import { closeSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { VpingError } from '../../sys/errors.js';
+import { VpingError, asErrorCode } from '../../sys/errors.js';
 import { SEGMENTS, type BenchMode, type BenchRow, type BenchRun, type Direction } from './model.js';
 import {
   groupAcrossPairs,
@@ -714,7 +714,7 @@ function reportError(path: string, e: unknown, what = 'the report'): VpingError 
     : err.code === 'ENOTDIR' ? `${dir} is not a directory`
     : err.code === 'ENOSPC' ? 'no space left on the device'
     : (err.message ?? String(e));
-  return new VpingError(err.code ?? 'EIO', `cannot write ${what} ${path}: ${why}`, { cause: e });
+  return new VpingError(asErrorCode(err.code), `cannot write ${what} ${path}: ${why}`, { cause: e });
 }
 
 /**

@@ -2,7 +2,7 @@
 // then line each echo up at the four points (source out, destination in, destination out,
 // source in) by id, seq and tag, and cut its round trip into five legs.
 import { UsageError } from '../../sys/errors.js';
-import { CaptureSession, type CaptureTarget, type CapturedFrame, type InterfaceSummary } from '../../capture/index.js';
+import { CaptureSession, type CaptureTarget, type CapturedFrame, type InterfaceSummary } from '../../capture/session.js';
 import { openWriter, PcapngWriter } from '../../pcap/writer.js';
 import { labPairs, type LabInput, type LabSpec } from '../../lab/spec.js';
 import { BENCH_SCHEMA, MAX_PAYLOAD_V4, SEGMENTS, type BenchRow, type BenchRun, type Direction, type TraceSegments } from '../bench/model.js';

@@ -1,2 +1,0 @@
-export * from './spec.js';
-export * from './lab.js';

@@ -1,3 +1,0 @@
-export * from './format.js';
-export * from './writer.js';
-export * from './reader.js';
