@@ -1051,17 +1051,16 @@ export class Engine {
   }
 
   /**
-   * Time since the current scheduler tick began. The coarse clock is CLOCK_MONOTONIC as of the
-   * timekeeping update, which lags the tick by a machine-dependent offset: learned once, from
-   * one SO_RCVTIMEO wait of a single tick on a socket that carries nothing.
+   * Time since the current scheduler tick began, taken as the time since the coarse clock
+   * (CLOCK_MONOTONIC as of the last timekeeping update) last moved. On this project's
+   * machines that keeps ping's interval within 1 %; a kernel whose timekeeping update lags
+   * its tick by more would make vping's waits that much shorter.
    */
   sinceTickNs(): number {
     const tick = this.tickNs;
     const lag = Number(clockNs(CLOCK_MONOTONIC) - clockNs(CLOCK_MONOTONIC_COARSE));
-    return ((lag - this.coarseLagNs) % tick + tick) % tick;
+    return ((lag % tick) + tick) % tick;
   }
-
-  coarseLagNs = 0;
 
   /** the scheduler tick (1/HZ): the coarse clock's resolution */
   readonly tickNs = clockResNs(CLOCK_MONOTONIC_COARSE) || 4e6;
