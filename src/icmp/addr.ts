@@ -20,9 +20,6 @@ export function ipv6Bytes(s: string): Uint8Array {
   return b;
 }
 
-/** Address text as glibc's inet_ntop writes it (one formatter for ping, ip and tcpdump's views). */
-export { formatIPv4 as formatIpv4, formatIPv6 as formatIpv6 };
-
 export function sockaddrIn(addr: Uint8Array): Buffer {
   const b = Buffer.alloc(SOCKADDR_IN.size);
   b.writeUInt16LE(AF_INET, SOCKADDR_IN.family);

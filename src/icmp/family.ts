@@ -3,7 +3,8 @@
 // the engine's loop is written once.
 import { IcmpParseError } from './errors.js';
 import { csumPartial, csumVerifies } from '../inet/checksum.js';
-import { formatIpv4, formatIpv6, ipv4Bytes, ipv6Bytes, sockaddrIn, sockaddrIn6 } from './addr.js';
+import { formatIPv4, formatIPv6 } from '../inet/addr.js';
+import { ipv4Bytes, ipv6Bytes, sockaddrIn, sockaddrIn6 } from './addr.js';
 import { ICMP, ICMPV6, ICMP_FILTER, ICMP6_FILTER, ICMP_HDR, IP6_HDR, IP_HDR, IPPROTO_ICMP, IPPROTO_ICMPV6, MAX_DATALEN_V4, MAX_DATALEN_V6, SOL_RAW } from './layout.js';
 import { IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS } from '../sys/socket.js';
 import { icmp4Text, icmp6Text } from './texts.js';
@@ -87,7 +88,7 @@ export const inet: IcmpFamily = {
   userChecksum: true,
   ttlOpt: { level: IPPROTO_IP, name: IP_TTL },
   addrBytes: ipv4Bytes,
-  formatAddr: formatIpv4,
+  formatAddr: formatIPv4,
   sockaddr: (a) => sockaddrIn(a),
   buildEcho: (buf, off, id, seq) => writeEcho(buf, off, ICMP.ECHO, id, seq),
   parseReply(buf, len, out) {
@@ -156,7 +157,7 @@ export const inet6: IcmpFamily = {
   userChecksum: false,
   ttlOpt: { level: IPPROTO_IPV6, name: IPV6_UNICAST_HOPS },
   addrBytes: ipv6Bytes,
-  formatAddr: formatIpv6,
+  formatAddr: formatIPv6,
   sockaddr: (a) => sockaddrIn6(a),
   buildEcho: (buf, off, id, seq) => writeEcho(buf, off, ICMPV6.ECHO_REQUEST, id, seq),
   parseReply(buf, len, out) {

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { checksum, csumUpdate16, csumVerifies } from '../../src/inet/checksum.js';
 import { inet, inet6, Kind, ParsedPacket } from '../../src/icmp/family.js';
 import { IcmpParseError } from '../../src/icmp/errors.js';
-import { formatIpv6, ipv6Bytes } from '../../src/icmp/addr.js';
+import { ipv6Bytes } from '../../src/icmp/addr.js';
+import { formatIPv6 as formatIpv6 } from '../../src/inet/addr.js';
 
 /** RFC 1071 §4.1, the obvious way: 16-bit big-endian words, odd byte padded. */
 function naiveChecksum(b: Uint8Array): number {
