@@ -141,7 +141,7 @@ function main(): void {
     console.log(`vping ping and iputils ping on one veth pair, interleaved; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log('avg in µs (each tool prints whole µs); ratio = median of vping avgs ÷ median of ping avgs\n');
     console.log('interval kept = median of time ÷ (transmitted − 1): the rate each tool really offered\n');
-    const head = ['scenario', 'runs', 'vping avg', 'ping avg', 'ratio', 'goal', 'interval kept v/p ms', 'vping tx/rx (loss) per run', 'ping tx/rx (loss) per run'];
+    const head = ['scenario', 'runs', 'vping avg', 'ping avg', 'ratio', 'goal', 'interval kept v/p ms', 'vping tx/rx (loss) avg µs, per run', 'ping tx/rx (loss) avg µs, per run'];
     const lines: string[][] = [];
     for (const s of SCENARIOS.filter((x) => x.name.includes(ONLY))) {
       // every run meets the same link: the qdisc made afresh (full buckets, empty queues) before
@@ -169,7 +169,7 @@ function main(): void {
       const mv = median(v.filter((f) => f.avgUs !== null).map((f) => f.avgUs as number));
       const mp = median(p.filter((f) => f.avgUs !== null).map((f) => f.avgUs as number));
       const ratio = mv / mp;
-      const counts = (fs: Figures[]): string => fs.map((f) => `${f.tx}/${f.rx} (${f.loss})`).join(' ');
+      const counts = (fs: Figures[]): string => fs.map((f) => `${f.tx}/${f.rx} (${f.loss}) ${f.avgUs ?? '-'}`).join(', ');
       const kept = (fs: Figures[]): string => median(fs.map((f) => f.timeMs / Math.max(1, f.tx - 1))).toFixed(1);
       lines.push([
         s.name, String(s.runs), String(mv), String(mp), ratio.toFixed(3), `${s.goal[0]}–${s.goal[1]}${ratio >= s.goal[0] && ratio <= s.goal[1] ? '' : ' MISSED'}`,
