@@ -3,14 +3,16 @@
 //                 [-e] [-X|-XX] [-v] [-t…-ttttt] [--nano] [-Q in|out|inout] [-s N] [-B KiB]
 // Lines are tcpdump -n's; with several interfaces each line names its interface and
 // direction as `tcpdump -i any` does. The exit summary goes to stderr per interface.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CaptureSession, type CaptureTarget, type CapturedFrame, type DirectionFilter } from '../../src/capture/session.js';
 import { Printer, type PrinterOptions } from '../../src/print/printer.js';
 import { tsModeOfCount } from '../../src/print/time.js';
-import { openCapture } from '../../src/pcap/reader.js';
+import { openCaptureFd } from '../../src/pcap/reader.js';
+import { DecodeError } from '../../src/pcap/errors.js';
+import { Out } from '../out.js';
 import { formatOfPath, openWriter, PcapngWriter, type PcapWriter } from '../../src/pcap/writer.js';
-import { UsageError, VpingError, asErrorCode } from '../../src/sys/errors.js';
+import { UsageError, VpingError, asErrorCode, fsErrorText } from '../../src/sys/errors.js';
 import { compileFilter, UserFilter } from '../../src/sys/pcap.js';
 import { action, fail, printJson, requireRoot } from '../run.js';
 
@@ -76,18 +78,30 @@ function printerOptions(o: CaptureOpts, linktype?: number): PrinterOptions {
 }
 
 function readFile(path: string, filterExpr: string, o: CaptureOpts): void {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new VpingError(asErrorCode((e as { code?: string }).code), `${path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
+  const count = intOpt('count', o.count, 1);
+  let fd: number;
+  if (path === '-') fd = 0;
+  else {
+    try {
+      fd = openSync(path, 'r');
+      if (fstatSync(fd).isDirectory()) {
+        closeSync(fd);
+        throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      }
+    } catch (e) {
+      throw new VpingError(asErrorCode((e as { code?: string }).code), `${path}: ${fsErrorText(e)}`);
+    }
   }
-  const file = openCapture(bytes);
   const printers = new Map<number, Printer>();
   const filters = new Map<number, UserFilter | null>();
-  let out = '';
-  const several = () => file.interfaces.length > 1;
+  const out = new Out();
+  const flush = (): void => out.flush();
+  const name = path === '-' ? 'standard input' : path;
+  let n = 0;
   try {
+    // records are read as they are printed: what is printed goes out before a read that may wait
+    const file = openCaptureFd(fd, { beforeRead: flush, reuse: true });
+    const several = () => file.interfaces.length > 1;
     for (const r of file.records()) {
       const iface = file.interfaces[r.ifId];
       if (!filters.has(r.ifId)) filters.set(r.ifId, filterExpr.trim() ? new UserFilter(compileFilter(filterExpr, iface.linktype)) : null);
@@ -96,39 +110,39 @@ function readFile(path: string, filterExpr: string, o: CaptureOpts): void {
       let p = printers.get(r.ifId);
       if (!p) printers.set(r.ifId, (p = new Printer(printerOptions(o, iface.linktype))));
       const text = p.format({ tsNs: r.tsNs, data: r.data, len: r.len, ...(several() ? { ifName: iface.name ?? `if${r.ifId}`, dir: r.dir ?? 'unknown' } : {}) });
-      out += o.json ? JSON.stringify({ ts: r.tsNs.toString(), if: iface.name, dir: r.dir ?? null, len: r.len, caplen: r.data.length, text }) + '\n' : text + '\n';
-      if (out.length > 1 << 16) {
-        process.stdout.write(out);
-        out = '';
-      }
+      out.line(o.json ? JSON.stringify({ ts: r.tsNs.toString(), if: iface.name, dir: r.dir ?? null, len: r.len, caplen: r.data.length, text }) : text);
+      if (count !== undefined && ++n >= count) break;
     }
+  } catch (e) {
+    // the lines before the fault are printed; the fault names the file, as tcpdump's do
+    if (e instanceof DecodeError) throw new DecodeError(`${name}: ${e.message}`, e.offset);
+    throw e;
   } finally {
-    process.stdout.write(out);
+    flush();
+    if (fd !== 0) closeSync(fd);
   }
 }
 
 async function live(targets: CaptureTarget[], filter: string, o: CaptureOpts): Promise<void> {
   requireRoot('capture');
   const count = intOpt('count', o.count, 1);
-  const snaplen = intOpt('snaplen', o.snaplen, 1);
+  // -s 0 is tcpdump's "the default" (262144), typed by habit
+  const snaplen = o.snaplen === '0' ? 262144 : intOpt('snaplen', o.snaplen, 1);
   const bufferKiB = intOpt('buffer size', o.buffer, 64);
   const direction = (o.direction ?? 'inout') as DirectionFilter;
   if (!['in', 'out', 'inout'].includes(direction)) throw new UsageError(`invalid direction "${o.direction}" (in, out or inout)`);
   const several = targets.length > 1;
   const popts = printerOptions(o, 1);
   const printers = targets.map(() => new Printer(popts));
-  let out = '';
+  const out = new Out();
   const labels = targets.map((t) => (t.ns ? `${t.ns}:${t.ifName}` : t.ifName));
   const onFrame = o.write
     ? null
     : (f: CapturedFrame) => {
         const text = printers[f.ifId].format({ tsNs: f.tsNs, data: f.data, len: f.len, ...(several ? { ifName: labels[f.ifId], dir: f.dir } : {}) });
-        out += o.json ? JSON.stringify({ ts: f.tsNs.toString(), if: labels[f.ifId], dir: f.dir, len: f.len, caplen: f.data.length, text }) + '\n' : text + '\n';
+        out.line(o.json ? JSON.stringify({ ts: f.tsNs.toString(), if: labels[f.ifId], dir: f.dir, len: f.len, caplen: f.data.length, text }) : text);
       };
-  const flushOut = () => {
-    if (out) process.stdout.write(out);
-    out = '';
-  };
+  const flushOut = () => out.flush();
   // Everything that can fail on bad input happens before the file is created.
   const session = CaptureSession.open(targets, {
     filter, count, snaplen, bufferKiB, direction, onFrame, onBatchEnd: flushOut,
@@ -137,7 +151,8 @@ async function live(targets: CaptureTarget[], filter: string, o: CaptureOpts): P
   let writer: PcapWriter | PcapngWriter | null = null;
   if (o.write) {
     try {
-      const fmt = formatOfPath(o.write, o.nano ?? false);
+      // "-": standard output, as tcpdump -w - (pcap; pcapng when several interfaces share it)
+      const fmt = o.write === '-' && targets.length > 1 ? 'pcapng' : formatOfPath(o.write, o.nano ?? false);
       writer = openWriter(o.write, fmt, labels.map((name) => ({ name, linktype: 1, snaplen: snaplen ?? 262144 })));
     } catch (e) {
       await session.stop();
@@ -150,7 +165,15 @@ async function live(targets: CaptureTarget[], filter: string, o: CaptureOpts): P
   const onSignal = () => void sessionWithSink.stop();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const flushTimer = writer ? setInterval(() => writer!.flush(), 1000) : null;
+  const flushTimer = writer
+    ? setInterval(() => {
+      try {
+        writer!.flush();
+      } catch (e) {
+        session.abort(e);
+      }
+    }, 1000)
+    : null;
   let reason;
   try {
     reason = await sessionWithSink.run();
@@ -162,12 +185,19 @@ async function live(targets: CaptureTarget[], filter: string, o: CaptureOpts): P
     writer?.close();
   }
   const sum = session.summary();
+  if (reason === 'error') {
+    // the file could not take more (ENOSPC, EIO, EFBIG, ulimit -f): one line, then the counts
+    // as on Ctrl-C; "captured" is what the file holds, every record of it whole
+    const err = session.error;
+    process.stderr.write(`vping: ${err?.message ?? 'capture failed'}${writer && !writer.toStdout ? `; the file keeps the ${writer.records} whole records written before` : ''}\n`);
+    if (writer && sum.length === 1) sum[0].captured = writer.records;
+  }
   if (o.json) printJson({ interfaces: sum });
   for (const s of sum) {
     const pre = several ? `${s.label}: ` : '';
     process.stderr.write(`${pre}${s.captured} packets captured\n${pre}${s.received} packets received by filter\n${pre}${s.dropped} packets dropped by kernel\n`);
   }
-  if (reason === 'gone') process.exitCode = 1;
+  if (reason === 'gone' || reason === 'error') process.exitCode = 1;
 }
 
 /** The writer is chosen after the rings open (so a bad target leaves no file); plug it in. */

@@ -70,7 +70,8 @@ export interface InterfaceSummary {
   gone: boolean;
 }
 
-export type StopReason = 'count' | 'stopped' | 'gone';
+/** Why a capture ended; 'error': the sink failed (a full disk: see CaptureSession.error). */
+export type StopReason = 'count' | 'stopped' | 'gone' | 'error';
 
 export const directionOf = (pkttype: number): Direction =>
   (['in', 'broadcast', 'multicast', 'otherhost', 'out'] as const)[pkttype] ?? 'unknown';
@@ -82,6 +83,8 @@ interface Port {
   label: string;
   captured: number;
   gone: boolean;
+  /** it went away; the last frames are being taken before it is called gone */
+  going: boolean;
   watch: { stop(): void } | null;
   handler: FrameHandler;
   /** The pcapng hot path (only writing, no -c): whole blocks straight into the writer. */
@@ -103,7 +106,7 @@ export class CaptureSession {
   private constructor(rings: { ring: PacketRing; label: string }[], opts: CaptureOptions) {
     this.#opts = { ...opts };
     this.#left = opts.count && opts.count > 0 ? opts.count : Infinity;
-    this.#ports = rings.map((r, i) => ({ ...r, captured: 0, gone: false, watch: null, handler: this.#makeHandler(i), fast: null }));
+    this.#ports = rings.map((r, i) => ({ ...r, captured: 0, gone: false, going: false, watch: null, handler: this.#makeHandler(i), fast: null }));
     this.#plan();
     const now = Date.now();
     this.startedNs.sec = Math.floor(now / 1000);
@@ -208,8 +211,33 @@ export class CaptureSession {
     };
   }
 
-  /** Drain every ring once; deliver printed frames in time order. Returns frames seen. */
+  /** What ended the capture with 'error' (a write that failed), else null. */
+  error: Error | null = null;
+
+  /**
+   * Drain every ring once. A failure on the way (the file's disk is full) ends the capture
+   * with 'error' instead of escaping into the event loop: the caller prints one line, the
+   * statistics, and the file keeps every whole record written before.
+   */
   #drainAll(): number {
+    try {
+      return this.#drainAllOnce();
+    } catch (e) {
+      this.error = e instanceof Error ? e : new Error(String(e));
+      this.#finish('error');
+      return 0;
+    }
+  }
+
+  /** End the capture now because of `e` (a write that failed outside a drain): run() resolves 'error'. */
+  abort(e: unknown): void {
+    if (this.#finished) return;
+    this.error = e instanceof Error ? e : new Error(String(e));
+    this.#finish('error');
+  }
+
+  /** Drain every ring once; deliver printed frames in time order. Returns frames seen. */
+  #drainAllOnce(): number {
     let n = 0;
     for (const p of this.#ports) {
       if (p.gone || p.ring.closed) continue;
@@ -229,18 +257,27 @@ export class CaptureSession {
 
   #checkGone(): void {
     for (const p of this.#ports) {
-      if (p.gone || p.ring.closed) continue;
+      if (p.gone || p.going || p.ring.closed) continue;
       const err = p.ring.pendingError();
       if (err === ENETDOWN || err === ENODEV || err === ENXIO) {
-        if (p.fast) p.ring.drainBlocks(p.fast.walk);
-        else p.ring.drain(p.handler, this.#left);
-        p.gone = true;
+        // The interface went away (deleted, or moved to another namespace). Frames the kernel
+        // already put in the ring are still there, the last ones in a block it has not handed
+        // over yet: its retire timer still runs, so wait for it (twice the timeout, as stop()
+        // does), take them all, and only then call the interface gone. So captured = received
+        // by filter = frames in the file.
+        p.going = true;
         p.watch?.stop();
         p.watch = null;
-        this.#opts.onGone?.(p.label);
+        setTimeout(() => {
+          if (this.#finished) return;
+          this.#drainAll();
+          if (this.#finished) return;
+          p.gone = true;
+          this.#opts.onGone?.(p.label);
+          if (this.#ports.every((q) => q.gone)) this.#finish('gone');
+        }, p.ring.retireMs * 2 + 5);
       }
     }
-    if (this.#ports.every((p) => p.gone)) this.#finish('gone');
   }
 
   /** Start reading; resolves when -c is reached, every interface is gone, or stop() ends it. */
@@ -289,7 +326,7 @@ export class CaptureSession {
 
   #finish(reason: StopReason): void {
     if (this.#finished) return;
-    if (reason !== 'count') {
+    if (reason !== 'count' && reason !== 'error') {
       // the last frames: everything the kernel has handed over by now
       this.#drainAll();
     }

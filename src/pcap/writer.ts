@@ -3,7 +3,7 @@
 // fs.writeSync in large chunks. The file only ever holds whole records: a failed write
 // is cut back to the last whole record.
 import { closeSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { SysError, VpingError, asErrorCode } from '../sys/errors.js';
+import { SysError, VpingError, asErrorCode, fsErrorText } from '../sys/errors.js';
 import {
   BT, BYTE_ORDER_MAGIC, EPB, EPB_OPT, IDB, IF_OPT, ISB, ISB_OPT, OPT, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, SHB, SHB_OPT, pad4,
 } from './format.js';
@@ -25,8 +25,7 @@ export interface PacketSink {
 export class WriteError extends VpingError {
   constructor(path: string, cause: unknown) {
     const code = asErrorCode((cause as { code?: string })?.code);
-    const msg = (cause as { message?: string })?.message ?? String(cause);
-    super(code, `${path}: ${msg.replace(/^[A-Z]+: /, '')}`, { cause });
+    super(code, `${path}: ${fsErrorText(cause)}`, { cause });
   }
 }
 
@@ -64,11 +63,19 @@ abstract class FileWriter implements PacketSink {
   protected fd: number;
   /** Bytes already in the file (always a whole number of records). */
   protected written = 0;
+  /** Records taken (in the file, or in the buffer on their way). */
   records = 0;
+  /** Records in the file: after a failed write, the only ones that count. */
+  #recordsInFile = 0;
+  /** The write that failed; after it the writer writes nothing more (close() only closes). */
+  failure: WriteError | null = null;
+  /** Standard output ("-"): a pipe cannot be cut back, so a failed write ends it as it is. */
+  readonly toStdout: boolean;
   #closed = false;
   constructor(readonly path: string) {
+    this.toStdout = path === '-';
     try {
-      this.fd = openSync(path, 'w', 0o644);
+      this.fd = this.toStdout ? 1 : openSync(path, 'w', 0o644);
     } catch (e) {
       throw new WriteError(path, e);
     }
@@ -86,34 +93,56 @@ abstract class FileWriter implements PacketSink {
   }
 
   flush(): void {
+    if (this.failure) throw this.failure;
     let done = 0;
     try {
       while (done < this.off) done += writeSync(this.fd, this.buf, done, this.off - done);
     } catch (e) {
-      // keep only whole records in the file
+      this.fail(new WriteError(this.displayName, e));
+    }
+    this.written += this.off;
+    this.off = 0;
+    this.#recordsInFile = this.records;
+  }
+
+  /**
+   * A write failed (a full disk, EIO, EFBIG, a file size limit): cut the file back to its last
+   * whole record, so every frame in it stays readable, count only the records there, write
+   * nothing more, throw. The descriptor's offset is past the cut, and a later write would
+   * leave a hole of zeros that readers take for a block of length 0: hence no later write.
+   */
+  protected fail(err: WriteError): never {
+    if (!this.toStdout) {
       try {
         ftruncateSync(this.fd, this.written);
       } catch {
         /* nothing better to do */
       }
-      this.off = 0;
-      throw new WriteError(this.path, e);
     }
-    this.written += this.off;
     this.off = 0;
+    this.records = this.#recordsInFile;
+    this.failure = err;
+    throw err;
+  }
+
+  /** The file's name in messages. */
+  get displayName(): string {
+    return this.toStdout ? 'standard output' : this.path;
   }
 
   protected trailer(): void {}
 
-  /** Flush everything, add the closing blocks, and close the file. */
+  /** Flush everything, add the closing blocks, and close the file (after a failure: only close). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      this.trailer();
-      this.flush();
+      if (!this.failure) {
+        this.trailer();
+        this.flush();
+      }
     } finally {
-      closeSync(this.fd);
+      if (!this.toStdout) closeSync(this.fd);
     }
   }
 
@@ -121,13 +150,24 @@ abstract class FileWriter implements PacketSink {
   discard(): void {
     if (!this.#closed) {
       this.#closed = true;
-      closeSync(this.fd);
+      if (!this.toStdout) closeSync(this.fd);
     }
+    if (this.toStdout) return;
     try {
       unlinkSync(this.path);
     } catch {
       /* gone */
     }
+  }
+  /** `bytes` of `records` whole blocks went to the file directly (after a flush()). */
+  wroteDirect(bytes: number, records: number): void {
+    this.written += bytes;
+    this.records += records;
+    this.#recordsInFile = this.records;
+  }
+  /** A direct write failed with errno: cut the file back to its last whole record, throw. */
+  failDirect(op: string, errno: number): never {
+    this.fail(new WriteError(this.displayName, new SysError(op, errno)));
   }
   get bytesWritten(): number {
     return this.written + this.off;
@@ -225,21 +265,6 @@ export class PcapngWriter extends FileWriter {
   get fileFd(): number {
     return this.fd;
   }
-  /** `bytes` of `records` whole blocks went to the file directly (after a flush()). */
-  wroteDirect(bytes: number, records: number): void {
-    this.written += bytes;
-    this.records += records;
-  }
-  /** A direct write failed with errno: cut the file back to its last whole record, throw. */
-  failDirect(op: string, errno: number): never {
-    try {
-      ftruncateSync(this.fd, this.written);
-    } catch {
-      /* nothing better to do */
-    }
-    throw new WriteError(this.path, new SysError(op, errno));
-  }
-
   /** Where close() reads the per-interface counts for the ISBs. */
   statsFrom(fn: () => IfStats[]): void {
     this.#stats = fn;

@@ -100,3 +100,19 @@ export function errorFromRecord(r: ErrorRecord): VpingError {
 }
 
 export const isVpingError = (e: unknown): e is VpingError => e instanceof VpingError;
+
+/**
+ * A Node fs error in libc's words: "ENOSPC: no space left on device, write" → "write: No space
+ * left on device"; "ENOENT: no such file or directory, open '/x'" → "No such file or directory"
+ * (the caller names the file). Anything else: its message without a leading "CODE: ".
+ */
+export function fsErrorText(e: unknown): string {
+  const c = e as { message?: string; syscall?: string };
+  const msg = c?.message ?? String(e);
+  const m = /^[A-Z0-9]+: ([^,]*), (\w+)(?: '.*')?$/.exec(msg);
+  if (m) {
+    const text = m[1][0].toUpperCase() + m[1].slice(1);
+    return m[2] === 'open' ? text : `${m[2]}: ${text}`;
+  }
+  return msg.replace(/^[A-Z]+: /, '');
+}
