@@ -6,8 +6,11 @@
 //   interfaces  the same `ifnames` in every pair           (each pair has its own namespaces)
 //   addresses   each address moved up by (i-1) subnets of its prefix:
 //               192.168.168.1/24 → pair 2 192.168.169.1/24, pair 3 192.168.170.1/24, ...
-//               (pair 1 keeps the given addresses; moving past the end of the address
-//               space is refused)
+//               (pair 1 keeps the given addresses). A lab never steps out of the private
+//               block its first address is in (RFC 1918, 100.64.0.0/10, 198.18.0.0/15,
+//               fc00::/7): N pairs that do not fit are refused, naming a base that fits.
+//               Without --addrs, a lab of more pairs than the seed's 192.168.168.0/24 leaves
+//               room for in 192.168.0.0/16 (88) starts at 10.0.0.1/24 (room for 65,536).
 // With N = 1 the names and addresses are used as given (the seed: ns1, ns2, tap1, tap2).
 import { UsageError } from '../sys/errors.js';
 import { checkNetnsName } from '../ns/netns.js';
@@ -42,6 +45,50 @@ export const SEED_LAB: Readonly<LabSpec> = Object.freeze({
 /** Upper bound on pairs: 2 namespaces each; a sanity limit, not a kernel one. */
 export const MAX_PAIRS = 4096;
 
+/** The default addresses of a lab with more pairs than fit after the seed's subnet in 192.168.0.0/16. */
+export const MANY_PAIRS_ADDRS: readonly [string, string] = Object.freeze(['10.0.0.1/24', '10.0.0.2/24'] as [string, string]);
+
+/** The blocks kept for private use, benchmarking and shared address space: a lab stays inside its own. */
+const PRIVATE_BLOCKS: { cidr: string; bytes: number[]; prefixlen: number }[] = [
+  { cidr: '10.0.0.0/8', bytes: [10, 0, 0, 0], prefixlen: 8 },
+  { cidr: '172.16.0.0/12', bytes: [172, 16, 0, 0], prefixlen: 12 },
+  { cidr: '192.168.0.0/16', bytes: [192, 168, 0, 0], prefixlen: 16 },
+  { cidr: '100.64.0.0/10', bytes: [100, 64, 0, 0], prefixlen: 10 },
+  { cidr: '198.18.0.0/15', bytes: [198, 18, 0, 0], prefixlen: 15 },
+  { cidr: 'fc00::/7', bytes: [0xfc, ...new Array<number>(15).fill(0)], prefixlen: 7 },
+];
+
+/** Does `a` lie in the prefix `net/len` (same family)? */
+function within(a: Uint8Array, net: ArrayLike<number>, len: number): boolean {
+  if (a.length !== net.length) return false;
+  for (let i = 0; i < a.length && len > 0; i++, len -= 8) {
+    const mask = len >= 8 ? 0xff : (0xff << (8 - len)) & 0xff;
+    if ((a[i] & mask) !== (net[i] & mask)) return false;
+  }
+  return true;
+}
+
+/** The private block `c` is in, if any. */
+export function privateBlockOf(c: Cidr): { cidr: string; bytes: number[]; prefixlen: number } | null {
+  return PRIVATE_BLOCKS.find((b) => within(c.bytes, b.bytes, b.prefixlen)) ?? null;
+}
+
+/**
+ * The two ends must be able to reach each other and must not be one host: one address on
+ * both ends is answered inside one namespace (every ping "excellent", nothing measured), and
+ * addresses outside each other's subnet have no route between them.
+ */
+function checkEnds(c0: Cidr, c1: Cidr): void {
+  const a0 = `${c0.address}/${c0.prefixlen}`;
+  const a1 = `${c1.address}/${c1.prefixlen}`;
+  if (c0.address === c1.address) {
+    throw new UsageError(`both ends would have the address ${c0.address}: every ping would be answered inside one namespace and measure nothing; give two addresses of one subnet`);
+  }
+  if (!within(c1.bytes, c0.bytes, c0.prefixlen) || !within(c0.bytes, c1.bytes, c1.prefixlen)) {
+    throw new UsageError(`${a0} and ${a1} are not in one subnet: the two ends could not reach each other; give two addresses of one subnet`);
+  }
+}
+
 /** One end of one pair, fully resolved. */
 export interface LabEnd {
   ns: string;
@@ -63,7 +110,8 @@ export function resolveLab(input: LabInput = {}): LabSpec {
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new UsageError(`invalid number of pairs ${pairs}: expected 1-${MAX_PAIRS}`);
   const ns = (input.ns ?? SEED_LAB.ns).slice() as [string, string];
   const ifnames = (input.ifnames ?? SEED_LAB.ifnames).slice() as [string, string];
-  let addrs = (input.addrs ?? SEED_LAB.addrs).slice() as [string, string];
+  const seedFits = 256 - SEED_BASE_SUBNET; // /24s from the seed's to the end of 192.168.0.0/16
+  let addrs = (input.addrs ?? (pairs > seedFits ? MANY_PAIRS_ADDRS : SEED_LAB.addrs)).slice() as [string, string];
   if (ns.length !== 2 || ifnames.length !== 2 || addrs.length !== 2) throw new UsageError('a lab has exactly two ends: give two namespaces, two interface names and two addresses');
   if (ns[0] === ns[1]) throw new UsageError(`both ends are in namespace "${ns[0]}": a lab needs two different namespaces`);
   if (input.prefix !== undefined) {
@@ -73,6 +121,7 @@ export function resolveLab(input: LabInput = {}): LabSpec {
   const c0 = parseCidr(addrs[0]);
   const c1 = parseCidr(addrs[1]);
   if (c0.family !== c1.family) throw new UsageError(`the two addresses are of different families (${addrs[0]}, ${addrs[1]})`);
+  checkEnds(c0, c1);
   if (input.mtu !== undefined) checkMtu(input.mtu);
   const spec: LabSpec = { pairs, ns, ifnames, addrs: [`${c0.address}/${c0.prefixlen}`, `${c1.address}/${c1.prefixlen}`] };
   if (input.mtu !== undefined) spec.mtu = input.mtu;
@@ -81,6 +130,9 @@ export function resolveLab(input: LabInput = {}): LabSpec {
   labPairs(spec);
   return spec;
 }
+
+/** The seed's subnet is the 168th /24 of 192.168.0.0/16. */
+const SEED_BASE_SUBNET = 168;
 
 /** Namespace name of end `e` (0/1) in pair `i` (1-based). */
 export function pairNs(spec: LabSpec, i: number, e: 0 | 1): string {
@@ -109,6 +161,24 @@ export function shiftCidr(c: Cidr, k: number): Cidr {
 /** Every pair of the lab, resolved (names checked, addresses derived). */
 export function labPairs(spec: LabSpec): LabPair[] {
   const base = [parseCidr(spec.addrs[0]), parseCidr(spec.addrs[1])];
+  // the last pair's subnet must stay in the private block the first is in
+  const block = privateBlockOf(base[0]);
+  if (block && spec.pairs > 1) {
+    // how many subnets of the base's prefix lie from the base's to the end of the block
+    let fits = 1n;
+    if (base[0].prefixlen >= block.prefixlen) {
+      let v = 0n;
+      for (const b of base[0].bytes) v = (v << 8n) | BigInt(b);
+      const span = BigInt(base[0].prefixlen - block.prefixlen);
+      const index = (v >> BigInt(base[0].bytes.length * 8 - base[0].prefixlen)) & ((1n << span) - 1n);
+      fits = (1n << span) - index;
+    }
+    if (BigInt(spec.pairs) > fits) {
+      const v6 = base[0].bytes.length === 16;
+      const hint = v6 ? 'fd00::1/64,fd00::2/64' : `${MANY_PAIRS_ADDRS[0]},${MANY_PAIRS_ADDRS[1]}`;
+      throw new UsageError(`${spec.pairs} pairs from ${spec.addrs[0]} would leave ${block.cidr} after pair ${fits} (each pair takes the next /${base[0].prefixlen}); use --addrs ${hint}, which fits ${v6 ? 'more than 4,096' : '65,536'} pairs`);
+    }
+  }
   const out: LabPair[] = [];
   const seen = new Set<string>();
   for (let i = 1; i <= spec.pairs; i++) {
