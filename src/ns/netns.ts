@@ -5,15 +5,15 @@
 // every switch here is synchronous and undone in `finally` before control returns to
 // the event loop.
 
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { VpingError, SysError, UsageError } from '../sys/errors.js';
 import {
-  CLONE_NEWNET, LOCK_EX, LOCK_UN, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED,
+  CLONE_NEWNET, O_NOFOLLOW, nsTypeSoft, strerror, LOCK_EX, LOCK_UN, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED,
   O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, close, flock, mkdir, mount, mountSoft, open, setns,
   umount2Soft, unlink, unshare,
 } from '../sys/libc.js';
 import { OwnedFd } from '../sys/fd.js';
-import { EINVAL, EEXIST, ENOENT } from '../sys/errno.js';
+import { EINVAL, EEXIST, ENOENT, ENOTTY } from '../sys/errno.js';
 
 export const NETNS_RUN_DIR = '/run/netns';
 const THREAD_NET = '/proc/thread-self/ns/net';
@@ -58,17 +58,54 @@ export class NetNs implements Disposable {
   }
 }
 
-/** Open the named namespace; a clear error when it does not exist. */
+/** Namespace types by their CLONE_NEW* flag, for messages. */
+const NS_KINDS: Record<number, string> = {
+  0x00020000: 'a mount', 0x02000000: 'a cgroup', 0x04000000: 'a UTS', 0x08000000: 'an IPC', 0x10000000: 'a user', 0x20000000: 'a PID', 0x00000080: 'a time',
+};
+
+/**
+ * Check that an open file is a network namespace (the nsfs ioctl, not the path's name); on
+ * failure close it and say what it is instead.
+ */
+export function checkNetnsFd(fd: number, what: string): void {
+  const t = nsTypeSoft(fd);
+  if (t === CLONE_NEWNET) return;
+  close(fd);
+  if (t >= 0) throw new VpingError('EINVAL', `${what} is ${NS_KINDS[t] ?? 'another kind of'} namespace, not a network namespace`);
+  throw new VpingError('EINVAL', `${what} is not a network namespace (not a namespace file at all${-t === ENOTTY ? '' : `: ${strerror(-t)}`})`);
+}
+
+/** Open the named namespace; a clear error when it does not exist or is not one. */
 export function openNetns(name: string): NetNs {
   checkNetnsName(name);
+  const path = netnsPath(name);
+  let st;
   try {
-    return new NetNs(open(netnsPath(name), O_RDONLY), name);
+    st = lstatSync(path);
+  } catch {
+    throw new VpingError('ENOENT', `namespace "${name}" does not exist (no ${path})`);
+  }
+  // A link planted in /run/netns would make a name mean some other namespace (or file).
+  if (st.isSymbolicLink()) {
+    let to = '?';
+    try {
+      to = readlinkSync(path);
+    } catch {
+      /* said without it */
+    }
+    throw new VpingError('EINVAL', `namespace "${name}": ${path} is a symbolic link (to ${to}); refusing`);
+  }
+  let fd: number;
+  try {
+    fd = open(path, O_RDONLY | O_NOFOLLOW);
   } catch (e) {
     if (e instanceof SysError && e.errno === ENOENT) {
-      throw new VpingError('ENOENT', `namespace "${name}" does not exist (no ${netnsPath(name)})`);
+      throw new VpingError('ENOENT', `namespace "${name}" does not exist (no ${path})`);
     }
     throw e;
   }
+  checkNetnsFd(fd, `namespace "${name}" (${path})`);
+  return new NetNs(fd, name);
 }
 
 /** A handle on the namespace of the calling thread. */

@@ -24,3 +24,4 @@ export const EOPNOTSUPP = 95;
 export const ENETDOWN = 100;
 export const ENOBUFS = 105;
 export const ETIMEDOUT = 110;
+export const ENOTTY = 25;

@@ -37,6 +37,8 @@ const fn = {
   mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)'),
   umount2: libc.func('int umount2(const char *target, int flags)'),
   setns: libc.func('int setns(int fd, int nstype)'),
+  // ioctl is variadic; the request-only form is the same call for the ns ioctls (no argument)
+  ioctl0: libc.func('int ioctl(int fd, unsigned long req)'),
   unshare: libc.func('int unshare(int flags)'),
   getpid: libc.func('int getpid()'),
   gettid: libc.func('int gettid()'),
@@ -260,6 +262,11 @@ export function umount2Soft(target: string, flags: number): number {
 }
 export function setns(fd: number, nstype: number, what = 'setns'): void {
   check(what, fn.setns(fd, nstype));
+}
+/** ioctl(fd, NS_GET_NSTYPE): the CLONE_NEW* type of a namespace file, or -errno (ENOTTY: not a namespace). */
+export const NS_GET_NSTYPE = 0xb703; // _IO(0xb7, 0x3), linux/nsfs.h
+export function nsTypeSoft(fd: number): number {
+  return soft(fn.ioctl0(fd, NS_GET_NSTYPE));
 }
 export function unshare(flags: number): void {
   check('unshare(CLONE_NEWNET)', fn.unshare(flags));
