@@ -63,31 +63,56 @@ function statusText(st: LabStatus): string {
 export function register(program: Command): void {
   const lab = program.command('lab').description("the seed's lab (two namespaces joined by a veth pair, addressed and up): up, down, status");
 
-  withLabOptions(lab.command('up').description('build the lab (idempotent; rolls back on failure)')).action(
-    action((o: LabCliOptions, cmd: Command) => {
+  withLabOptions(lab.command('up').description('build the lab (idempotent; finishes a lab vping left half-made; rolls back on failure)'))
+    .option('--repair', 'build again the pairs vping made that differ from what is asked (a link down, an address gone)')
+    .action(
+    action(async (o: LabCliOptions & { repair?: boolean }, cmd: Command) => {
       const input = labInput(o);
       requireRoot('lab up');
-      const r = labUp(input);
-      if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
-      else process.stdout.write(`${r.message}\n`);
+      // Ctrl-C (or SIGTERM) while the lab is built: the build runs to its end (or its rollback)
+      // first, so no half-made lab is left, and then says so. The signal is only taken once
+      // the build returns (it runs without yielding), hence the wait below.
+      let signal: string | null = null;
+      const onSignal = (s: string) => {
+        signal = s;
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const r = labUp(input, { repair: o.repair ?? false });
+        // one poll phase of the event loop: where libuv hands over a signal that came meanwhile
+        await new Promise((res) => setTimeout(res, 5));
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+        else process.stdout.write(`${r.message}\n`);
+        if (signal) {
+          process.stderr.write(`vping: lab up: ${signal} came during the build; the lab was finished first (vping lab down removes it)\n`);
+          process.exitCode = signal === 'SIGINT' ? 130 : 143;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     }),
   );
 
-  withLabOptions(lab.command('down').description('remove exactly what lab up made')).action(
-    action((o: LabCliOptions, cmd: Command) => {
-      const input = labInput(o);
-      requireRoot('lab down');
-      const r = labDown(input);
-      if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
-      else process.stdout.write(`${r.message}\n`);
-    }),
-  );
+  withLabOptions(lab.command('down').description('remove exactly what lab up made'))
+    .option('--force', "also remove lab-named namespaces vping did not make, or that hold other interfaces")
+    .action(
+      action((o: LabCliOptions & { force?: boolean }, cmd: Command) => {
+        const input = labInput(o);
+        requireRoot('lab down');
+        const r = labDown(input, { force: o.force ?? false });
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+        else process.stdout.write(`${r.message}\n`);
+      }),
+    );
 
-  withLabOptions(lab.command('status').description('what exists of the lab')).action(
+  withLabOptions(lab.command('status').description('what exists of the lab (exit 0 when it is up as asked, 1 when not)')).action(
     action((o: LabCliOptions, cmd: Command) => {
       const st = labStatus(labInput(o));
       if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(st);
       else process.stdout.write(statusText(st));
+      if (st.state !== 'up') process.exitCode = 1;
     }),
   );
 

@@ -2,16 +2,20 @@
 // rtnetlink, idempotently, with rollback.
 //
 // up:     for each pair, if both namespaces exist and hold exactly what was asked, nothing
-//         is done; if neither exists, it is built; anything in between is a conflict,
-//         reported before anything is made. Building: `ip netns add` for both ends, then from
+//         is done; if neither exists, it is built; a pair vping made that a killed run left
+//         half-made (a namespace missing or a stale file, an end without its veth or address) is removed
+//         and built again, and so is one that differs otherwise (a link down, an address gone)
+//         when `repair` is asked; anything else in between (namespaces vping did not make, or
+//         holding other interfaces) is a conflict, reported before anything is made. vping marks what it makes and holds a lock meanwhile (marks.ts). Building: `ip netns add` for both ends, then from
 //         a socket inside the first namespace ONE sendmsg with `lo up` and the veth create
 //         (the peer created directly in the second namespace via IFLA_NET_NS_FD, the name
 //         checked where it lives, never in the caller's namespace), one RTM_GETLINK for the
 //         two ifindexes, then one sendmsg per namespace for address + up (+ lo up). If any
 //         step fails, the namespaces this run added are deleted (which frees the veth).
-// down:   deletes the lab's namespaces: live ones (after checking that they hold only lo and
-//         the lab's interface), stale /run/netns files left by a killed `up`, and nothing
-//         else. Safe to run on a half-made lab, and twice.
+// down:   deletes the lab's namespaces that vping made (live ones, and stale /run/netns
+//         files left by a killed `up`), and nothing else: a namespace under a lab name that
+//         vping did not make, or one holding interfaces the lab did not make, is refused
+//         unless `force`. Safe to run on a half-made lab, and twice.
 // status: what exists of it, end by end.
 import { VpingError } from '../sys/errors.js';
 import { AF_INET6 } from '../sys/libc.js';
@@ -19,6 +23,7 @@ import { addNetns, delNetns, existsNetns, isNetnsMounted, openNetns, type NetNs 
 import { IFF, RT_SCOPE } from '../netlink/consts.js';
 import { Rtnl, type AddrInfo, type LinkInfo } from '../link/rtnl.js';
 import { labPairs, resolveLab, type LabInput, type LabPair, type LabSpec } from './spec.js';
+import { madeByVping, markMade, markPending, unmark, withLabLock } from './marks.js';
 
 const OPER = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 
@@ -68,7 +73,8 @@ export interface LabPairOutcome {
   ns: [string, string];
   ifnames: [string, string];
   addrs: [string, string];
-  outcome: 'created' | 'unchanged' | 'removed' | 'absent';
+  /** rebuilt: a pair vping had made in part (or that differed) was removed and built again */
+  outcome: 'created' | 'rebuilt' | 'unchanged' | 'removed' | 'absent';
 }
 
 export interface LabResult {
@@ -85,6 +91,8 @@ export interface LabHooks {
    * test can fail (throw) or die (SIGKILL) at a chosen point.
    */
   onStep?: (step: string) => void;
+  /** Build again the pairs vping made that differ from what is asked (a link set down, an address gone). */
+  repair?: boolean;
 }
 
 const outcomeOf = (p: LabPair, outcome: LabPairOutcome['outcome']): LabPairOutcome => ({
@@ -192,14 +200,20 @@ export function labStatus(input: LabInput | LabSpec = {}): LabStatus {
   return { spec, state, pairs };
 }
 
-/** Build the missing pairs (see the top of this file). */
+/** Build the missing pairs, finish the half-made ones vping made (see the top of this file). */
 export function labUp(input: LabInput | LabSpec = {}, hooks: LabHooks = {}): LabResult {
   const spec = resolveLab(input);
+  return withLabLock(() => labUpLocked(spec, hooks, hooks));
+}
+
+function labUpLocked(spec: LabSpec, hooks: LabHooks, opts: { repair?: boolean }): LabResult {
   const step = hooks.onStep ?? (() => undefined);
   const plan = labPairs(spec);
   const outcomes: LabPairOutcome[] = [];
   const toBuild: LabPair[] = [];
+  const toClear: string[] = [];
   const conflicts: string[] = [];
+  let repairable = false;
   for (const p of plan) {
     const absent = p.ends.every((e) => !existsNetns(e.ns));
     if (absent) {
@@ -208,19 +222,43 @@ export function labUp(input: LabInput | LabSpec = {}, hooks: LabHooks = {}): Lab
       continue;
     }
     const st = inspectPair(p, spec);
-    if (st.state === 'up') outcomes.push(outcomeOf(p, 'unchanged'));
-    else conflicts.push(...st.problems);
+    if (st.state === 'up') {
+      outcomes.push(outcomeOf(p, 'unchanged'));
+      continue;
+    }
+    const there = p.ends.filter((e) => existsNetns(e.ns)).map((e) => e.ns);
+    const foreign = there.filter((ns) => !madeByVping(ns));
+    const crowded = st.ends.some((e) => e.otherLinks.length > 0);
+    // what a killed run leaves: a namespace missing or a stale file, an end without its veth or
+    // without its address (each end's address and up go in one message, so they come together)
+    const halfMade = st.ends.some((e) => e.netns !== 'present' || !e.link || !e.hasAddr);
+    if (foreign.length === 0 && !crowded && (halfMade || opts.repair)) {
+      // vping made all of it: remove it and build it anew
+      toClear.push(...there);
+      toBuild.push(p);
+      outcomes.push(outcomeOf(p, 'rebuilt'));
+    } else {
+      conflicts.push(...st.problems, ...(foreign.length ? [`${foreign.join(', ')} not made by vping`] : []));
+      if (foreign.length === 0 && !crowded) repairable = true;
+    }
   }
   if (conflicts.length) {
-    const more = conflicts.length > 3 ? ` (and ${conflicts.length - 3} more)` : '';
-    throw new VpingError('EEXIST', `lab up: the lab exists in part or differs: ${conflicts.slice(0, 3).join('; ')}${more}; remove it with "vping lab down" or choose other names`);
+    const more = conflicts.length > 4 ? ` (and ${conflicts.length - 4} more)` : '';
+    const way = repairable ? '"vping lab up --repair" builds it again as asked (vping made it)' : 'remove it with "vping lab down --force" or choose other names';
+    throw new VpingError('EEXIST', `lab up: the lab exists in part or differs: ${conflicts.slice(0, 4).join('; ')}${more}; ${way}`);
+  }
+  for (const ns of toClear) {
+    delNetns(ns);
+    unmark(ns);
   }
   const made: string[] = [];
   try {
     for (const p of toBuild) {
       for (const e of p.ends) {
-        addNetns(e.ns);
+        markPending(e.ns);
         made.push(e.ns);
+        addNetns(e.ns);
+        markMade(e.ns);
         step(`netns ${e.ns}`);
       }
     }
@@ -232,12 +270,14 @@ export function labUp(input: LabInput | LabSpec = {}, hooks: LabHooks = {}): Lab
     throw e;
   }
   const built = toBuild.length;
+  const rebuilt = outcomes.filter((o) => o.outcome === 'rebuilt').length;
   const first = plan[0];
   const desc = `${first.ends[0].ns}/${first.ends[0].ifname} ${first.ends[0].addr} <-> ${first.ends[1].ns}/${first.ends[1].ifname} ${first.ends[1].addr}`;
+  const fixed = rebuilt ? ` (${rebuilt === 1 && plan.length === 1 ? 'it' : `${rebuilt}`} had been left half-made or changed: removed and built again)` : '';
   const message =
     built === 0
       ? `lab up: already up as asked (${plan.length === 1 ? desc : `${plan.length} pairs`}); nothing changed`
-      : `lab up: built ${built} pair${built === 1 ? '' : 's'}${plan.length === 1 ? ` (${desc})` : ` of ${plan.length}`}`;
+      : `lab up: built ${built} pair${built === 1 ? '' : 's'}${plan.length === 1 ? ` (${desc})` : ` of ${plan.length}`}${fixed}`;
   return { action: 'up', changed: built > 0, pairs: outcomes, message };
 }
 
@@ -294,44 +334,68 @@ export function waitOperUp(ends: NotReady[]): void {
   }
 }
 
-/** Delete the namespaces this run added; errors here must not hide the first one. */
+/** Delete the namespaces this run added (and their marks); errors here must not hide the first one. */
 function rollback(made: string[]): void {
   for (const ns of made.reverse()) {
     try {
-      delNetns(ns);
+      if (existsNetns(ns)) delNetns(ns);
+      unmark(ns);
     } catch {
       /* best effort: lab down removes what is left */
     }
   }
 }
 
+export interface LabDownOptions {
+  /** Also remove lab-named namespaces vping did not make, and lab namespaces holding other interfaces. */
+  force?: boolean;
+}
+
 /** Remove exactly the lab's namespaces (see the top of this file). */
-export function labDown(input: LabInput | LabSpec = {}): LabResult {
+export function labDown(input: LabInput | LabSpec = {}, opts: LabDownOptions = {}): LabResult {
   const spec = resolveLab(input);
+  return withLabLock(() => labDownLocked(spec, opts));
+}
+
+function labDownLocked(spec: LabSpec, opts: LabDownOptions): LabResult {
   const plan = labPairs(spec);
   // Check everything first: refuse before deleting anything that is not the lab's.
   const refuse: string[] = [];
-  for (const p of plan) {
-    for (const e of p.ends) {
-      if (nsState(e.ns) !== 'present') continue;
-      const rt = Rtnl.open(e.ns);
-      try {
-        const others = rt.links().filter((l) => l.name !== 'lo' && l.name !== e.ifname).map((l) => l.name);
-        if (others.length) refuse.push(`namespace ${e.ns} holds interfaces the lab did not make (${others.join(', ')})`);
-      } finally {
-        rt.close();
+  const notOurs: string[] = [];
+  if (!opts.force) {
+    for (const p of plan) {
+      for (const e of p.ends) {
+        if (!existsNetns(e.ns)) continue;
+        if (!madeByVping(e.ns)) {
+          notOurs.push(e.ns);
+          continue;
+        }
+        if (nsState(e.ns) !== 'present') continue;
+        const rt = Rtnl.open(e.ns);
+        try {
+          const others = rt.links().filter((l) => l.name !== 'lo' && l.name !== e.ifname).map((l) => l.name);
+          if (others.length) refuse.push(`namespace ${e.ns} holds interfaces the lab did not make (${others.join(', ')})`);
+        } finally {
+          rt.close();
+        }
       }
     }
   }
-  if (refuse.length) throw new VpingError('EBUSY', `lab down: ${refuse.slice(0, 3).join('; ')}; not deleting it (use "vping netns del" if it is yours to remove)`);
+  if (notOurs.length) {
+    const more = notOurs.length > 3 ? ` (and ${notOurs.length - 3} more)` : '';
+    throw new VpingError('EBUSY', `lab down: namespace${notOurs.length === 1 ? '' : 's'} ${notOurs.slice(0, 3).join(', ')}${more} ${notOurs.length === 1 ? 'was' : 'were'} not made by vping; not deleting (--force deletes ${notOurs.length === 1 ? 'it' : 'them'})`);
+  }
+  if (refuse.length) throw new VpingError('EBUSY', `lab down: ${refuse.slice(0, 3).join('; ')}; not deleting it (--force deletes it with them)`);
   const outcomes: LabPairOutcome[] = [];
   let removed = 0;
   for (const p of plan) {
     let any = false;
     for (const e of p.ends) {
-      if (!existsNetns(e.ns)) continue;
-      delNetns(e.ns);
-      any = true;
+      if (existsNetns(e.ns)) {
+        delNetns(e.ns);
+        any = true;
+      }
+      unmark(e.ns);
     }
     if (any) removed++;
     outcomes.push(outcomeOf(p, any ? 'removed' : 'absent'));

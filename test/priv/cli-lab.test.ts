@@ -270,3 +270,79 @@ describe('commander errors follow the same contract', () => {
     }
   });
 });
+
+describePriv('lab up after a kill, at the same time, and under Ctrl-C', () => {
+  const labArgs = (a: string, pairs: number, net: number): string[] => ['--ns', `${a},${a}b`, '--pairs', String(pairs), '--addrs', `10.${net}.0.1/24,10.${net}.0.2/24`];
+  const names = (a: string, pairs: number): string[] => Array.from({ length: pairs }, (_, i) => [`${a}-${i + 1}`, `${a}b-${i + 1}`]).flat();
+
+  it('a lab up killed mid-build is finished by the next lab up; status says partial with exit 1 before, up with 0 after', async () => {
+    const a = uniq('vk');
+    const args = labArgs(a, 30, 82);
+    made.push(...names(a, 30));
+    // kill it once some namespaces exist (the build itself is about 0.1 s here)
+    const c = spawn(process.execPath, [VPING, 'lab', 'up', ...args], { stdio: 'ignore' });
+    await new Promise<void>((res) => {
+      const t = setInterval(() => {
+        if (ipNetnsNames().some((n) => n.startsWith(`${a}-`))) {
+          clearInterval(t);
+          c.kill('SIGKILL');
+          res();
+        }
+      }, 1);
+    });
+    await new Promise((res) => c.on('exit', res));
+    const st = vping(['lab', 'status', ...args]);
+    expect(st.stdout).toMatch(/^lab partial/);
+    expect(st.status).toBe(1);
+    const up = vping(['lab', 'up', ...args]);
+    expect(up.stderr).toBe('');
+    expect(up.status).toBe(0);
+    const after = vping(['lab', 'status', ...args]);
+    expect(after.stdout).toMatch(/^lab up \(30 pairs\)/);
+    expect(after.status).toBe(0);
+    expect(ipNetnsNames().filter((n) => n.startsWith(a)).sort()).toEqual(names(a, 30).sort());
+    expect(vping(['lab', 'down', ...args]).status).toBe(0);
+    expect(ipNetnsNames().filter((n) => n.startsWith(a))).toEqual([]);
+  });
+
+  it('two lab ups on the same names at once do not interleave: both succeed, one builds, the other finds it up', async () => {
+    const a = uniq('vw');
+    const args = labArgs(a, 10, 83);
+    made.push(...names(a, 10));
+    const run = () => new Promise<{ code: number | null; out: string; err: string }>((res) => {
+      const c = spawn(process.execPath, [VPING, 'lab', 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      c.on('exit', (code) => res({ code, out, err }));
+    });
+    const rs = await Promise.all([run(), run()]);
+    expect(rs.map((r) => [r.code, r.err])).toEqual([[0, ''], [0, '']]);
+    expect(rs.map((r) => r.out.trim()).sort()).toEqual(['lab up: already up as asked (10 pairs); nothing changed', 'lab up: built 10 pairs of 10']);
+    expect(vping(['lab', 'down', ...args]).status).toBe(0);
+  });
+
+  it('Ctrl-C during lab up: the build is finished first, said in one line, exit 130', async () => {
+    const a = uniq('vi');
+    const args = labArgs(a, 40, 84);
+    made.push(...names(a, 40));
+    const c = spawn(process.execPath, [VPING, 'lab', 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((res) => {
+      const t = setInterval(() => {
+        if (ipNetnsNames().some((n) => n.startsWith(`${a}-`))) {
+          clearInterval(t);
+          c.kill('SIGINT');
+          res();
+        }
+      }, 1);
+    });
+    const code = await new Promise<number | null>((res) => c.on('exit', (x) => res(x)));
+    expect(code).toBe(130);
+    expect(err.trim()).toBe('vping: lab up: SIGINT came during the build; the lab was finished first (vping lab down removes it)');
+    expect(vping(['lab', 'status', ...args]).status).toBe(0);
+    expect(vping(['lab', 'down', ...args]).status).toBe(0);
+  });
+});

@@ -122,7 +122,11 @@ describePriv('lab against ip', () => {
     expect((e as Error).message).toContain(`${s.ns![0]}: tap1 is down`);
     expect((e as Error).message).toContain(`${s.ns![1]}: tap2 also has 10.9.9.9/24`);
     expect((e as Error).message).not.toContain('\n');
+    expect((e as Error).message).toContain('"vping lab up --repair" builds it again');
     expect(ipJson<IpLink[]>(['-n', s.ns![0], 'link', 'show', 'tap1'])[0].flags).not.toContain('UP');
+    // the way forward it names
+    expect(labUp(s, { repair: true }).pairs[0].outcome).toBe('rebuilt');
+    expect(labStatus(s).state).toBe('up');
   });
 
   it('a namespace of the lab that exists on its own is a conflict, and the other one is not made', () => {
@@ -189,16 +193,22 @@ describePriv('lab against ip', () => {
       const r = await labChild(s, dieAt);
       expect(r.signal).toBe('SIGKILL');
       expect(labStatus(s).state).toBe('partial');
-      expect(() => labUp(s)).toThrow(/exists in part or differs/);
+      // vping made what is there: lab up finishes it (the half-made pairs removed and built again)
+      const up = labUp(s);
+      expect(up.pairs.map((p) => p.outcome)).toContain('rebuilt');
+      expect(labStatus(s).state).toBe('up');
       labDown(s);
       for (const p of pairs) for (const e of p.ends) expect(existsNetns(e.ns)).toBe(false);
     }
-    // a stale file, as a SIGKILL between O_EXCL create and the bind mount leaves it
+    // a stale file and a namespace without its link, made by someone else (no vping mark):
+    // lab up refuses them, lab down too unless forced
     const s = spec();
     writeFileSync(`/run/netns/${s.ns![0]}`, '');
-    addNetns(s.ns![1]); // and a namespace without its link
+    addNetns(s.ns![1]);
     expect(labStatus(s).pairs[0].problems).toEqual(expect.arrayContaining([expect.stringMatching(/stale file/), `${s.ns![1]}: no interface tap2`]));
-    expect(labDown(s).changed).toBe(true);
+    expect(() => labUp(s)).toThrow(/exists in part or differs: .*not made by vping/);
+    expect(() => labDown(s)).toThrow(/not made by vping; not deleting/);
+    expect(labDown(s, { force: true }).changed).toBe(true);
     expect(existsNetns(s.ns![0])).toBe(false);
     expect(existsNetns(s.ns![1])).toBe(false);
     expect(ipNetnsNames()).not.toContain(s.ns![0]);
