@@ -91,7 +91,13 @@ export async function runPing(dest: string, o: PingCliOptions, g: GlobalOptions)
   const opts = toOptions(dest, o, g);
   // refuse before anything runs: a missing namespace, then privilege (as ping, one line, status 2)
   if (opts.netns) openNetns(opts.netns).close();
-  if (process.geteuid && process.geteuid() !== 0) fail('ping needs root (a raw ICMP socket needs CAP_NET_RAW, entering a namespace CAP_SYS_ADMIN): run it as root, e.g. with sudo');
+  if (process.geteuid && process.geteuid() !== 0) {
+    // As iputils for users: an ICMP datagram socket when net.ipv4.ping_group_range admits
+    // them (the engine falls back to it), no flood, no interval under 2 ms, preload at most 3.
+    if (opts.netns) fail(`entering namespace ${opts.netns} needs root (CAP_SYS_ADMIN): run it as root, e.g. with sudo`);
+    if (opts.flood || (opts.interval !== undefined && opts.interval < 0.002)) fail('cannot flood; minimal interval allowed for user is 2ms');
+    if ((opts.preload ?? 1) > 3) fail(`cannot set preload to value greater than 3: ${opts.preload}`);
+  }
   const json = g.json ?? false;
   const out = (s: string) => process.stdout.write(s);
   if (opts.pattern !== undefined && !opts.quiet && !json) out(patternLine(patternBytes(opts.pattern)) + '\n');

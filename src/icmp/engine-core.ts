@@ -3,6 +3,7 @@
 // buffers, takes kernel software timestamps (SO_TIMESTAMPING: TX from the error queue,
 // RX with each reply), and keeps ping's statistics. Nothing is allocated per packet on the
 // flood path; per-reply events are built only when someone prints them.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SysError, UsageError, VpingError } from '../sys/errors.js';
 import {
@@ -14,15 +15,15 @@ import { lossPercent } from '../inet/number.js';
 import { withNetns } from '../ns/netns.js';
 import { csumFinish, csumPartial } from '../inet/checksum.js';
 import { formatSockaddr } from './addr.js';
-import { Kind, ParsedPacket, familyFor, type IcmpFamily } from './family.js';
+import { Kind, ParsedPacket, familyFor, inetDgram, type IcmpFamily } from './family.js';
 import { ICMP_HDR, PAYLOAD } from './layout.js';
-import { CMSG, SOCKADDR_IN, SOCKADDR_IN6, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign } from '../sys/socket.js';
+import { IP_RECVTTL, IP_TTL, CMSG, SOCKADDR_IN, SOCKADDR_IN6, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign } from '../sys/socket.js';
 import {
   Histogram, IputilsSums, histParts, iputilsFigures, pingTimeMs, sumsParts, type Clock, type FlowParts, type Stats,
 } from './stats.js';
 import type { FloodTick, PingEvent, ReadyInfo, WorkerMessage } from './events.js';
 import { IcmpParseError } from './errors.js';
-import { EACCES, EAGAIN, EINTR, EMSGSIZE, ENOBUFS, ENOMEM, EPERM } from '../sys/errno.js';
+import { EACCES, EADDRINUSE, EAGAIN, EINTR, EMSGSIZE, ENOBUFS, ENOMEM, EPERM } from '../sys/errno.js';
 
 /** Everything the loop needs, already checked and resolved (structured-clone friendly). */
 export interface EngineConfig {
@@ -201,18 +202,45 @@ class MsgVec {
   }
 }
 
-function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs: boolean; source: ReadyInfo['source'] } {
-  return withNetns(cfg.netns, () => {
-    let fd: number;
-    try {
-      fd = socket(fam.af, SOCK_RAW | SOCK_CLOEXEC, fam.proto);
-    } catch (e) {
-      if (e instanceof SysError && (e.errno === EPERM || e.errno === EACCES)) {
-        throw new VpingError(e.code, `ping needs a raw socket: ${strerror(e.errno)} (run as root or with CAP_NET_RAW)`);
-      }
-      throw e;
+/** net.ipv4.ping_group_range as the kernel prints it ("1\t0": nobody), for messages. */
+function pingGroupRange(): string {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().replace(/\s+/, ' ');
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * A raw ICMP socket, or, when raw is refused (no CAP_NET_RAW), an ICMP datagram socket as
+ * iputils falls back to: the kernel allows it to the groups in net.ipv4.ping_group_range,
+ * owns the echo id (bound here as the socket's port: cfg.id, or another when taken) and
+ * delivers only this socket's replies.
+ */
+function openIcmpSocket(fam: IcmpFamily): { fd: number; dgram: boolean } {
+  try {
+    return { fd: socket(fam.af, SOCK_RAW | SOCK_CLOEXEC, fam.proto), dgram: false };
+  } catch (e) {
+    if (!(e instanceof SysError && (e.errno === EPERM || e.errno === EACCES))) throw e;
+  }
+  let fd: number;
+  try {
+    fd = socket(fam.af, SOCK_DGRAM | SOCK_CLOEXEC, fam.proto);
+  } catch (e) {
+    if (e instanceof SysError && (e.errno === EPERM || e.errno === EACCES)) {
+      throw new VpingError(e.code, `ping needs root (CAP_NET_RAW) or a group in net.ipv4.ping_group_range (now ${pingGroupRange()}): ${strerror(e.errno)}`);
     }
+    throw e;
+  }
+  return { fd, dgram: true };
+}
+
+function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs: boolean; source: ReadyInfo['source']; dgram: boolean; id: number } {
+  return withNetns(cfg.netns, () => {
+    const { fd, dgram } = openIcmpSocket(fam);
+    let id = cfg.id;
     try {
+      if (dgram) id = bindEchoId(fd, cfg, fam);
       let source: ReadyInfo['source'] = null;
       if (cfg.iface !== null) {
         const dev = Buffer.from(cfg.iface + '\0');
@@ -223,7 +251,7 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
           throw e;
         }
       }
-      if (cfg.source !== null) {
+      if (cfg.source !== null && !dgram) {
         try {
           bind(fd, fam.sockaddr(Uint8Array.from(cfg.source)));
         } catch (e) {
@@ -240,9 +268,15 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
           throw e;
         }
       }
-      const f = fam.filter();
-      setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP_FILTER)');
-      if (cfg.idFilter) attachIdFilter(fd, cfg.family, cfg.id);
+      if (!dgram) {
+        // a datagram socket gets only its own echo replies: no type filter, no id filter
+        const f = fam.filter();
+        setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP_FILTER)');
+        if (cfg.idFilter) attachIdFilter(fd, cfg.family, cfg.id);
+      } else if (fam.af === AF_INET) {
+        // no IP header comes with the reply: its TTL as a control message
+        setsockopt(fd, IPPROTO_IP, IP_RECVTTL, 1, 'setsockopt(IP_RECVTTL)');
+      }
       if (fam.af === AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
       // IP_RECVERR as iputils: without it a raw socket's send reports success for a probe the
       // qdisc dropped (the kernel swallows ENOBUFS), so a shaper's drops would pass for loss.
@@ -290,12 +324,33 @@ function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs:
         tv.writeBigInt64LE(10000n, 8);
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 'setsockopt(SO_RCVTIMEO)');
       }
-      return { fd, kernelTs, source };
+      return { fd, kernelTs, source, dgram, id };
     } catch (e) {
       close(fd);
       throw e;
     }
   });
+}
+
+/**
+ * Bind an ICMP datagram socket to its echo id (the kernel's "port"): cfg.id, or when another
+ * socket holds it, one the kernel picks (port 0), read back. With -I ADDR, bound to it too.
+ */
+function bindEchoId(fd: number, cfg: EngineConfig, fam: IcmpFamily): number {
+  const sa = fam.sockaddr(Uint8Array.from(cfg.source ?? new Uint8Array(fam.addrLen)));
+  for (const port of [cfg.id, 0]) {
+    sa.writeUInt16BE(port, 2);
+    try {
+      bind(fd, sa);
+      return getsockname(fd).readUInt16BE(2);
+    } catch (e) {
+      if (!(e instanceof SysError && e.errno === EADDRINUSE && port !== 0)) {
+        if (e instanceof SysError) throw new VpingError(e.code, `bind: ${strerror(e.errno)}`);
+        throw e;
+      }
+    }
+  }
+  throw new VpingError('EADDRINUSE', 'bind: no echo id free');
 }
 
 /**
@@ -386,7 +441,7 @@ function probeSource(cfg: EngineConfig, fam: IcmpFamily): string {
 }
 
 export class Engine {
-  readonly fam: IcmpFamily;
+  fam: IcmpFamily;
   readonly fd: number;
   readonly kernelTs: boolean;
   readonly primary: Clock;
@@ -470,6 +525,11 @@ export class Engine {
     // CLOCK_MONOTONIC, so the difference is a constant (to the rounding of one reading)
     this.monoOffset = Number(process.hrtime.bigint()) - nowNs();
     const s = openSocket(cfg, this.fam);
+    if (s.dgram) {
+      // the kernel owns the id and hands over replies without their IPv4 header
+      if (cfg.family === 4) this.fam = inetDgram;
+      (cfg as { id: number }).id = s.id;
+    }
     this.fd = s.fd;
     this.kernelTs = s.kernelTs;
     this.source = s.source;
@@ -799,6 +859,7 @@ export class Engine {
         if (level === SOL_SOCKET && (type === SCM_TIMESTAMPNS || type === SCM_TIMESTAMPING)) {
           ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
         } else if (level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT) hops = c.readInt32LE(d);
+        else if (level === IPPROTO_IP && type === IP_TTL) hops = c.readInt32LE(d);
         off += cmsgAlign(len);
       }
       this.handle(i, rx.msgLen(i), tRecv, ts, hops);

@@ -40,7 +40,7 @@ export class ParsedPacket {
 }
 
 export interface IcmpFamily {
-  readonly name: 'inet' | 'inet6';
+  readonly name: 'inet' | 'inet-dgram' | 'inet6';
   readonly af: number;
   readonly proto: number;
   readonly echoType: number;
@@ -100,6 +100,38 @@ export const inet: IcmpFamily = {
     if (hl < IP_HDR.minSize) throw new IcmpParseError(`IP header length ${hl} < 20`);
     if (len < hl + ICMP_HDR.size) throw new IcmpParseError(`packet too short (${len} bytes from ${hl}-byte IP header + 8)`);
     out.ttl = buf[IP_HDR.ttl];
+    return parseIcmp4(buf, hl, len, out);
+  },
+  filter() {
+    // block everything but echo reply and the errors that quote our echo
+    const pass = [ICMP.ECHOREPLY, ICMP.DEST_UNREACH, ICMP.SOURCE_QUENCH, ICMP.REDIRECT, ICMP.TIME_EXCEEDED, ICMP.PARAMETERPROB];
+    let mask = 0xffffffff;
+    for (const t of pass) mask &= ~(1 << t);
+    const value = Buffer.alloc(4);
+    value.writeUInt32LE(mask >>> 0);
+    return { level: SOL_RAW, name: ICMP_FILTER, value };
+  },
+  errorText: icmp4Text,
+};
+
+/**
+ * IPv4 through an ICMP datagram socket (unprivileged ping, net.ipv4.ping_group_range): the
+ * kernel hands over the ICMP message without its IP header (the TTL comes in an IP_TTL
+ * control message), owns the echo id (the socket's bound "port") and writes the checksum.
+ */
+export const inetDgram: IcmpFamily = {
+  ...inet,
+  name: 'inet-dgram',
+  parseReply(buf, len, out) {
+    if (len > buf.length) throw new IcmpParseError(`length ${len} beyond the buffer (${buf.length})`);
+    if (len < ICMP_HDR.size) throw new IcmpParseError(`ICMP message of ${len} bytes is shorter than its header`);
+    out.ttl = -1;
+    return parseIcmp4(buf, 0, len, out);
+  },
+};
+
+/** The ICMP message at hl..len of an IPv4 reply (hl: 0 from a datagram socket, the IP header's length from a raw one). */
+function parseIcmp4(buf: Uint8Array, hl: number, len: number, out: ParsedPacket): KindValue {
     out.icmpOff = hl;
     out.icmpLen = len - hl;
     out.type = buf[hl];
@@ -133,18 +165,7 @@ export const inet: IcmpFamily = {
       return (out.kind = Kind.ERROR);
     }
     return (out.kind = Kind.OTHER);
-  },
-  filter() {
-    // block everything but echo reply and the errors that quote our echo
-    const pass = [ICMP.ECHOREPLY, ICMP.DEST_UNREACH, ICMP.SOURCE_QUENCH, ICMP.REDIRECT, ICMP.TIME_EXCEEDED, ICMP.PARAMETERPROB];
-    let mask = 0xffffffff;
-    for (const t of pass) mask &= ~(1 << t);
-    const value = Buffer.alloc(4);
-    value.writeUInt32LE(mask >>> 0);
-    return { level: SOL_RAW, name: ICMP_FILTER, value };
-  },
-  errorText: icmp4Text,
-};
+}
 
 export const inet6: IcmpFamily = {
   name: 'inet6',

@@ -25,3 +25,4 @@ export const ENETDOWN = 100;
 export const ENOBUFS = 105;
 export const ETIMEDOUT = 110;
 export const ENOTTY = 25;
+export const EADDRINUSE = 98;

@@ -6,6 +6,8 @@
 export const IPPROTO_IP = 0;
 export const IPPROTO_IPV6 = 41;
 export const IP_TTL = 2;
+/** ask for the TTL of each datagram as an IP_TTL control message */
+export const IP_RECVTTL = 12;
 export const IPV6_UNICAST_HOPS = 16;
 export const IPV6_RECVHOPLIMIT = 51;
 export const IPV6_HOPLIMIT = 52;

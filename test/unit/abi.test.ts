@@ -56,7 +56,7 @@ describe('ABI tables against the C headers', () => {
   });
 
   it('socket options and struct offsets in socket.ts', () => {
-    const c = cValues(`P(IPPROTO_IP) P(IPPROTO_IPV6) P(IP_RECVERR) P(IPV6_RECVERR) P(IP_TTL) P(IPV6_UNICAST_HOPS)
+    const c = cValues(`P(IPPROTO_IP) P(IPPROTO_IPV6) P(IP_RECVERR) P(IPV6_RECVERR) P(IP_TTL) P(IP_RECVTTL) P(IPV6_UNICAST_HOPS)
       P(IPV6_RECVHOPLIMIT) P(IPV6_HOPLIMIT) P(SO_RCVTIMEO) P(SO_SNDTIMEO) P(SCM_TIMESTAMPING)
       P(SOF_TIMESTAMPING_TX_SOFTWARE) P(SOF_TIMESTAMPING_TX_SCHED) P(SOF_TIMESTAMPING_RX_SOFTWARE) P(SOF_TIMESTAMPING_SOFTWARE)
       P(SOF_TIMESTAMPING_OPT_ID) P(SOF_TIMESTAMPING_OPT_TSONLY)
@@ -72,7 +72,7 @@ describe('ABI tables against the C headers', () => {
       O(struct sock_extended_err, ee_origin, "ee.origin") O(struct sock_extended_err, ee_info, "ee.info") P(sizeof(struct sock_extended_err))`);
     const want: [string, number][] = [
       ['IPPROTO_IP', sock.IPPROTO_IP], ['IPPROTO_IPV6', sock.IPPROTO_IPV6], ['IP_RECVERR', sock.IP_RECVERR], ['IPV6_RECVERR', sock.IPV6_RECVERR],
-      ['IP_TTL', sock.IP_TTL], ['IPV6_UNICAST_HOPS', sock.IPV6_UNICAST_HOPS], ['IPV6_RECVHOPLIMIT', sock.IPV6_RECVHOPLIMIT],
+      ['IP_TTL', sock.IP_TTL], ['IP_RECVTTL', sock.IP_RECVTTL], ['IPV6_UNICAST_HOPS', sock.IPV6_UNICAST_HOPS], ['IPV6_RECVHOPLIMIT', sock.IPV6_RECVHOPLIMIT],
       ['IPV6_HOPLIMIT', sock.IPV6_HOPLIMIT], ['SO_RCVTIMEO', sock.SO_RCVTIMEO], ['SO_SNDTIMEO', sock.SO_SNDTIMEO],
       ['SCM_TIMESTAMPING', sock.SCM_TIMESTAMPING],
       ['SOF_TIMESTAMPING_TX_SOFTWARE', sock.SOF_TIMESTAMPING.TX_SOFTWARE], ['SOF_TIMESTAMPING_TX_SCHED', sock.SOF_TIMESTAMPING.TX_SCHED],

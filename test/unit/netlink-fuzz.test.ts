@@ -63,7 +63,7 @@ describe('netlink parsers under mutation', () => {
         walk(b);
         decoded++;
       } catch (e) {
-        if (!(e instanceof NetlinkError)) throw new Error(`case ${k}: ${(e as Error).name}: ${(e as Error).message}\n${b.toString('hex')}`);
+        if (!(e instanceof NetlinkError)) throw new Error(`case ${k}: ${(e as Error).name}: ${(e as Error).message}\n${b.toString('hex')}`, { cause: e });
         errors++;
       }
     }
