@@ -440,6 +440,16 @@ function probeSource(cfg: EngineConfig, fam: IcmpFamily): string {
   }
 }
 
+/** What ping's main loop keeps between turns (Engine.begin makes it). */
+export interface RunState {
+  deadlineAt: number;
+  /** when the final wait for replies ends (Infinity until the last probe is sent) */
+  exitAt: number;
+  lastTick: number;
+  /** the instant the last turn's wait was computed */
+  now: number;
+}
+
 export class Engine {
   fam: IcmpFamily;
   readonly fd: number;
@@ -1140,75 +1150,128 @@ export class Engine {
   readonly tickNs = clockResNs(CLOCK_MONOTONIC_COARSE) || 4e6;
 
   /** ping's main_loop: until the count, the deadline, the linger time, or a stop. */
-  run(sink: EngineSink): Stats {
-    const cfg = this.cfg;
+  /** The loop's state between turns (run() and runShared() keep one per engine). */
+  begin(sink: EngineSink): RunState {
     // Probes are sent on timers: with the default 50 µs of timer slack each wake-up may come
     // that much late, and at -i 0.002 that stretched a run by 5%. This thread only.
     if (this.intervalNs > 0) setTimerSlackNs(1000);
     this.sampleSink = sink;
-    const ctl = this.ctl;
     const start = nowNs();
     this.sampleFlushedAt = start;
-    const deadlineAt = cfg.deadlineMs ? start + cfg.deadlineMs * 1e6 : Infinity;
-    let exitAt = Infinity;
-    let lastTick = start;
+    return { deadlineAt: this.cfg.deadlineMs ? start + this.cfg.deadlineMs * 1e6 : Infinity, exitAt: Infinity, lastTick: start, now: start };
+  }
+
+  /**
+   * The first half of one turn of ping's main loop: the checks that end the run, a status
+   * asked for, the probes that are due, and the wait before the next turn. Returns that wait
+   * in ns (-1: spin, as ping does below 10 ms with nothing outstanding), or null when the run
+   * is over.
+   */
+  turn(st: RunState, sink: EngineSink): number | null {
+    const cfg = this.cfg;
+    const ctl = this.ctl;
+    if (Atomics.load(ctl, CTL.STOP)) return null;
+    if (cfg.count && this.nreceived + this.nerrors >= cfg.count) return null;
+    if (cfg.deadlineMs && this.nerrors) return null;
+    if (Atomics.load(ctl, CTL.STATUS)) {
+      Atomics.store(ctl, CTL.STATUS, 0);
+      sink.status(this.snapshot(), this.parts());
+    }
+    let now = nowNs();
+    if (now >= st.deadlineAt || now >= st.exitAt) return null;
+    // send what is due
+    let waitNs = 0;
+    for (let guard = 0; guard < 64; guard++) {
+      const s = this.schedule(now);
+      waitNs = s.waitNs;
+      if (s.send <= 0) break;
+      if (cfg.outstanding && this.ntransmitted > 0 && !this.rcvd[this.ntransmitted & 0xffff] && cfg.events) {
+        this.pending.push({ type: 'no-answer', seq: this.ntransmitted & 0xffff, realUs: realUs() });
+      }
+      const r = this.sendBatch(s.send);
+      if (r <= 0) {
+        // refused for back-pressure: retry as ping does; a hard error: ping's SCHINT(interval)
+        waitNs = r === 0 ? this.retryNs : Math.max(this.intervalNs, MININTERVAL_NS);
+        break;
+      }
+      // As ping: the wait for the next probe is the one computed before this send and runs
+      // from its return, so a send that blocked for room (a shaper holding the socket's
+      // buffer) delays the next by as long; only a wait ≤ 0 (a -l burst) sends again now.
+      if (cfg.count && !cfg.deadlineMs && this.ntransmitted >= cfg.count) {
+        waitNs = Infinity; // the last one: the wait for replies starts now, as ping's
+        break;
+      }
+      if (this.intervalNs === 0 || waitNs > 0) break;
+      now = nowNs();
+    }
+    if (waitNs === Infinity && st.exitAt === Infinity) {
+      // all sent: wait 2×max RTT (at least an interval), or -W when nothing came back. The
+      // RTT is ping's span whatever the primary clock: a narrower one (TX stamps start after
+      // the qdisc) would give up on replies still queued behind a shaper.
+      const w = this.nreceived ? Math.max(2 * this.maxRttNs, cfg.intervalMs * 1e6) : cfg.lingerMs * 1e6;
+      st.exitAt = nowNs() + w;
+    }
+    if (this.intervalNs > 0 && st.exitAt === Infinity && waitNs !== Infinity) {
+      waitNs = this.pingWait(waitNs);
+      if (waitNs < 0) {
+        st.now = nowNs();
+        return -1;
+      }
+    }
+    now = nowNs();
+    st.now = now;
+    const timeoutNs = Math.min(waitNs, st.exitAt - now, st.deadlineAt - now);
+    return timeoutNs < 0 ? 0 : timeoutNs;
+  }
+
+  /** The second half of a turn, after the wait: events, flood ticks and samples go out. */
+  afterWait(st: RunState, sink: EngineSink): void {
+    if (this.pending.length) {
+      sink.events(this.pending);
+      this.pending = [];
+    }
+    if (this.cfg.floodTicks) {
+      const t = nowNs();
+      if (t - st.lastTick > 20e6) {
+        st.lastTick = t;
+        this.flushTick(sink);
+      }
+    }
+    if (this.sampleN !== 0 && st.now - this.sampleFlushedAt > SAMPLE_FLUSH_NS) this.flushSamples(sink, st.now);
+  }
+
+  /** The run is over: what is left goes out; the statistics. */
+  finish(sink: EngineSink): Stats {
+    if (this.pending.length) {
+      sink.events(this.pending);
+      this.pending = [];
+    }
+    // every reply handled so far is in a batch before 'done' is posted (stop included)
+    this.flushSamples(sink, nowNs());
+    if (this.cfg.floodTicks) this.flushTick(sink);
+    return this.snapshot();
+  }
+
+  /** A readable (or POLLERR) socket after a poll: take what is queued. */
+  takeReady(revents: number): void {
+    if (revents & POLLERR) this.errPending = true;
+    if (revents & (POLLIN | POLLERR)) while (this.receive(false) === RX_SLOTS);
+  }
+
+  /** ping's main loop, this engine alone on its thread. */
+  run(sink: EngineSink): Stats {
+    const cfg = this.cfg;
+    const st = this.begin(sink);
     const pdv = new DataView(this.pollfds.buffer, this.pollfds.byteOffset, 16);
     for (;;) {
-      if (Atomics.load(ctl, CTL.STOP)) break;
-      if (cfg.count && this.nreceived + this.nerrors >= cfg.count) break;
-      if (cfg.deadlineMs && this.nerrors) break;
-      if (Atomics.load(ctl, CTL.STATUS)) {
-        Atomics.store(ctl, CTL.STATUS, 0);
-        sink.status(this.snapshot(), this.parts());
-      }
-      let now = nowNs();
-      if (now >= deadlineAt || now >= exitAt) break;
-      // send what is due
-      let waitNs = 0;
-      for (let guard = 0; guard < 64; guard++) {
-        const s = this.schedule(now);
-        waitNs = s.waitNs;
-        if (s.send <= 0) break;
-        if (cfg.outstanding && this.ntransmitted > 0 && !this.rcvd[this.ntransmitted & 0xffff] && cfg.events) {
-          this.pending.push({ type: 'no-answer', seq: this.ntransmitted & 0xffff, realUs: realUs() });
-        }
-        const r = this.sendBatch(s.send);
-        if (r <= 0) {
-          // refused for back-pressure: retry as ping does; a hard error: ping's SCHINT(interval)
-          waitNs = r === 0 ? this.retryNs : Math.max(this.intervalNs, MININTERVAL_NS);
-          break;
-        }
-        // As ping: the wait for the next probe is the one computed before this send and runs
-        // from its return, so a send that blocked for room (a shaper holding the socket's
-        // buffer) delays the next by as long; only a wait ≤ 0 (a -l burst) sends again now.
-        if (cfg.count && !cfg.deadlineMs && this.ntransmitted >= cfg.count) {
-          waitNs = Infinity; // the last one: the wait for replies starts now, as ping's
-          break;
-        }
-        if (this.intervalNs === 0 || waitNs > 0) break;
-        now = nowNs();
-      }
-      if (waitNs === Infinity && exitAt === Infinity) {
-        // all sent: wait 2×max RTT (at least an interval), or -W when nothing came back. The
-        // RTT is ping's span whatever the primary clock: a narrower one (TX stamps start after
-        // the qdisc) would give up on replies still queued behind a shaper.
-        const waitNs = this.nreceived ? Math.max(2 * this.maxRttNs, cfg.intervalMs * 1e6) : cfg.lingerMs * 1e6;
-        exitAt = nowNs() + waitNs;
-      }
-      let spin = false;
-      if (this.intervalNs > 0 && exitAt === Infinity && waitNs !== Infinity) {
-        waitNs = this.pingWait(waitNs);
-        spin = waitNs < 0;
-      }
-      now = nowNs();
-      let timeoutNs = Math.min(waitNs, exitAt - now, deadlineAt - now);
-      if (timeoutNs < 0) timeoutNs = 0;
+      const timeoutNs = this.turn(st, sink);
+      if (timeoutNs === null) break;
       const inflight = this.inFlight();
-      if (spin) {
+      if (timeoutNs < 0) {
         // ping's spin: take what is queued, yield, and go back to the pinger
         this.receive(false);
         schedYield();
-      } else if (this.intervalNs === 0 && inflight > 0 && exitAt === Infinity) {
+      } else if (this.intervalNs === 0 && inflight > 0 && st.exitAt === Infinity) {
         // flood: straight into recvmmsg, never poll first (a poll per echo was a third syscall):
         // block (at most SO_RCVTIMEO = 10 ms) when the window is full or nothing is due, else
         // take what is queued and go back to sending. Stop/status are read each turn.
@@ -1220,33 +1283,13 @@ export class Engine {
         const pr = ppollSoft(this.pollfds, 2, Math.min(timeoutNs, 1e9));
         if (timeoutNs >= COLD_AFTER_NS) this.cold = true;
         if (pr > 0) {
-          const re = pdv.getInt16(POLLFD.revents, true);
-          if (re & POLLERR) this.errPending = true;
-          if (re & (POLLIN | POLLERR)) while (this.receive(false) === RX_SLOTS);
+          this.takeReady(pdv.getInt16(POLLFD.revents, true));
           if (pdv.getInt16(POLLFD.size + POLLFD.revents, true) & POLLIN) readSoft(this.wakeFd, this.wakeBuf, 8);
         }
       }
-      if (this.pending.length) {
-        sink.events(this.pending);
-        this.pending = [];
-      }
-      if (cfg.floodTicks) {
-        const t = nowNs();
-        if (t - lastTick > 20e6) {
-          lastTick = t;
-          this.flushTick(sink);
-        }
-      }
-      if (this.sampleN !== 0 && now - this.sampleFlushedAt > SAMPLE_FLUSH_NS) this.flushSamples(sink, now);
+      this.afterWait(st, sink);
     }
-    if (this.pending.length) {
-      sink.events(this.pending);
-      this.pending = [];
-    }
-    // every reply handled so far is in a batch before 'done' is posted (stop included)
-    this.flushSamples(sink, nowNs());
-    if (cfg.floodTicks) this.flushTick(sink);
-    return this.snapshot();
+    return this.finish(sink);
   }
 
   flushTick(sink: EngineSink): void {
