@@ -173,6 +173,7 @@ export function register(program: Command): void {
         // stopped in the first row's warm-up: no row, so no table, only the note
         if (rows.length || !run.interrupted) process.stdout.write(opts.vsPing ? formatVsPingTable(rows, { totals }) : formatBenchTable(rows, { totals }));
         if (run.interrupted) process.stdout.write(interruptedNote(run.rows.length, rows.filter((r) => r.interrupted)) + '\n');
+        if (run.peakRssBytes !== undefined) process.stdout.write(`peak memory: ${Math.round(run.peakRssBytes / 2 ** 20)} MiB resident (the whole process, engines included)\n`);
         if (o.report) process.stdout.write(`report: ${o.report}\n`);
         if (o.prom) process.stdout.write(`prometheus: ${o.prom}\n`);
       }),

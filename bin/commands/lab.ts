@@ -84,6 +84,7 @@ export function register(program: Command): void {
         await new Promise((res) => setTimeout(res, 5));
         if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
         else process.stdout.write(`${r.message}\n`);
+        for (const w of r.warnings ?? []) process.stderr.write(`vping: warning: ${w}\n`);
         if (signal) {
           process.stderr.write(`vping: lab up: ${signal} came during the build; the lab was finished first (vping lab down removes it)\n`);
           process.exitCode = signal === 'SIGINT' ? 130 : 143;

@@ -474,15 +474,23 @@ export class Engine {
   readonly tag1: number;
   // per-seq tables
   /** send instant per seq, performance.now() ns (CLOCK_MONOTONIC): the hrtime span and the schedule */
-  readonly sendNs = new Float64Array(65536);
+  readonly sendNs: Float64Array;
   /** send instant per seq, CLOCK_REALTIME ns since baseSec, read just before sendmmsg: ping's span */
-  readonly sendReal = new Float64Array(65536);
+  readonly sendReal: Float64Array;
+  /**
+   * sendNs/sendReal are indexed by seq & seqMask: the whole 16-bit seq space, or, when the run
+   * sends fewer probes (count), the power of two above count (a bench of 1,000 pairs keeps
+   * 1,000 engines: 16 KB each instead of 1 MB). Seqs then never wrap, so no two probes share
+   * a slot.
+   */
+  readonly seqMask: number;
   /** TX_SOFTWARE and TX_SCHED stamps per seq (CLOCK_REALTIME ns since baseSec), NaN until they come */
-  readonly txStamp = new Float64Array(65536);
-  readonly schedStamp = new Float64Array(65536);
+  readonly txStamp: Float64Array;
+  readonly schedStamp: Float64Array;
   readonly realTs = pinned(16);
   readonly realTs32 = new Int32Array(this.realTs.buffer, this.realTs.byteOffset, 4);
-  readonly keySeq = new Uint16Array(65536);
+  /** TX-stamp key → seq (only with TX stamps) */
+  readonly keySeq: Uint16Array;
   readonly rcvd = new Uint8Array(65536);
   readonly rxStamp = new Float64Array(RX_SLOTS);
   readonly rxHops = new Int16Array(RX_SLOTS);
@@ -544,6 +552,14 @@ export class Engine {
     this.kernelTs = s.kernelTs;
     this.source = s.source;
     this.every = this.kernelTs && cfg.txStampEvery > 0 ? cfg.txStampEvery : 0;
+    const space = cfg.count > 0 && cfg.count < 65535 && !cfg.deadlineMs ? 2 ** Math.ceil(Math.log2(cfg.count + 2)) : 65536;
+    this.seqMask = space - 1;
+    this.sendNs = new Float64Array(space);
+    this.sendReal = new Float64Array(space);
+    // per-seq TX stamps only when TX stamps are asked for (1 MB an engine otherwise unused)
+    this.txStamp = new Float64Array(this.every > 0 ? 65536 : 0);
+    this.keySeq = new Uint16Array(this.every > 0 ? 65536 : 0);
+    this.schedStamp = new Float64Array(this.every > 0 ? 65536 : 0);
     // a span needs its stamps: without kernel stamps only hrtime is left; the TX spans need TX stamps
     this.primary = cfg.clock === 'hrtime' || !this.kernelTs ? 'hrtime'
       : (cfg.clock === 'sched' || cfg.clock === 'kernel') && this.every === 0 ? 'ping' : cfg.clock;
@@ -685,10 +701,12 @@ export class Engine {
       this.oomCount = 0;
       for (let i = 0; i < r; i++) {
         const seq = (base + 1 + i) & 0xffff;
-        this.sendNs[seq] = t;
-        this.sendReal[seq] = tReal;
-        this.txStamp[seq] = NaN;
-        this.schedStamp[seq] = NaN;
+        this.sendNs[seq & this.seqMask] = t;
+        this.sendReal[seq & this.seqMask] = tReal;
+        if (this.every > 0) {
+          this.txStamp[seq] = NaN;
+          this.schedStamp[seq] = NaN;
+        }
         this.rcvd[seq] = 0;
         if (this.stamped(base + 1 + i)) {
           this.keySeq[this.txKey & 0xffff] = seq;
@@ -905,14 +923,14 @@ export class Engine {
       let sr: number | null = null;
       let rtt: number | null = null;
       if (cfg.datalen >= PAYLOAD.timingMin && p.icmpLen >= 8 + PAYLOAD.timingMin) {
-        hr = tRecv - this.sendNs[seq];
+        hr = tRecv - this.sendNs[seq & this.seqMask];
         if (rxTs === rxTs) {
           // a clock stepped back between send and receive gives 0, as ping's countermeasure
-          pr = Math.max(0, rxTs - this.sendReal[seq]);
-          const tx = this.txStamp[seq];
+          pr = Math.max(0, rxTs - this.sendReal[seq & this.seqMask]);
+          const tx = this.every > 0 ? this.txStamp[seq] : NaN;
           if (tx === tx) kr = rxTs - tx;
           else if (this.every === 1) this.kernelTxMissing++;
-          const sc = this.schedStamp[seq];
+          const sc = this.every > 0 ? this.schedStamp[seq] : NaN;
           if (sc === sc) sr = rxTs - sc;
         }
         // ping's figures take only samples of the primary clock (never a mix); time= shows
@@ -948,7 +966,7 @@ export class Engine {
         const o = this.sampleN * SAMPLE.SIZE;
         b[o + SAMPLE.SEQ] = seq;
         b[o + SAMPLE.FLAGS] = dup ? SAMPLE_DUP : 0;
-        b[o + SAMPLE.SENT_NS] = this.sendNs[seq] + this.monoOffset;
+        b[o + SAMPLE.SENT_NS] = this.sendNs[seq & this.seqMask] + this.monoOffset;
         b[o + SAMPLE.KERNEL_RTT_NS] = kr ?? NaN;
         b[o + SAMPLE.HRTIME_RTT_NS] = hr ?? NaN;
         b[o + SAMPLE.PING_RTT_NS] = pr ?? NaN;
@@ -1304,4 +1322,56 @@ export class Engine {
 /** Build and check the config's invariants that only the engine knows. */
 export function checkConfig(cfg: EngineConfig): void {
   if (cfg.dest.length !== (cfg.family === 4 ? 4 : 16)) throw new UsageError('destination address does not match the family');
+}
+
+/**
+ * Several engines on one thread (bench's many pairs: a worker per core, not per pair): each
+ * turn every engine sends what is due and says how long it may wait; one ppoll over all their
+ * sockets and the thread's wake-up eventfd waits the shortest of those; every socket that
+ * became readable is drained. An engine whose run is over is finished (its statistics to
+ * `done(i, stats)`) and leaves the loop; the others go on. No spin and no blocking receive
+ * (those serve one engine alone): a wait under a tick is a poll with that timeout.
+ */
+export function runShared(engines: Engine[], sinks: EngineSink[], wakeFd: number, done: (i: number, stats: Stats) => void): void {
+  const n = engines.length;
+  const states = engines.map((e, i) => e.begin(sinks[i]));
+  const live = engines.map(() => true);
+  // struct pollfd × (n sockets + the eventfd)
+  const fds = pinned((n + 1) * POLLFD.size);
+  const dv = new DataView(fds.buffer, fds.byteOffset, fds.length);
+  for (let i = 0; i < n; i++) {
+    dv.setInt32(i * POLLFD.size + POLLFD.fd, engines[i].fd, true);
+    dv.setInt16(i * POLLFD.size + POLLFD.events, POLLIN, true);
+  }
+  dv.setInt32(n * POLLFD.size + POLLFD.fd, wakeFd, true);
+  dv.setInt16(n * POLLFD.size + POLLFD.events, POLLIN, true);
+  const wakeBuf = Buffer.alloc(8);
+  let left = n;
+  while (left > 0) {
+    let wait = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (!live[i]) continue;
+      const t = engines[i].turn(states[i], sinks[i]);
+      if (t === null) {
+        live[i] = false;
+        left--;
+        // a finished engine's socket stays in the set, ignored (fd -1)
+        dv.setInt32(i * POLLFD.size + POLLFD.fd, -1, true);
+        done(i, engines[i].finish(sinks[i]));
+        continue;
+      }
+      wait = Math.min(wait, t < 0 ? 0 : t);
+    }
+    if (left === 0) break;
+    for (let i = 0; i <= n; i++) dv.setInt16(i * POLLFD.size + POLLFD.revents, 0, true);
+    const pr = ppollSoft(fds, n + 1, Math.min(wait, 1e9));
+    if (pr > 0) {
+      for (let i = 0; i < n; i++) {
+        const re = dv.getInt16(i * POLLFD.size + POLLFD.revents, true);
+        if (re && live[i]) engines[i].takeReady(re);
+      }
+      if (dv.getInt16(n * POLLFD.size + POLLFD.revents, true) & POLLIN) readSoft(wakeFd, wakeBuf, 8);
+    }
+    for (let i = 0; i < n; i++) if (live[i]) engines[i].afterWait(states[i], sinks[i]);
+  }
 }

@@ -2,6 +2,7 @@
 // switched into a namespace: a thread starts where its creator is), relay what it posts,
 // and stop it. The worker itself enters the namespace to open its socket.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VpingError, errorFromRecord } from '../sys/errors.js';
@@ -16,10 +17,10 @@ const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
 
 /** The compiled worker: beside this file, or in dist/ when running from the TypeScript sources. */
-export function workerPath(): string {
-  const here = fileURLToPath(new URL('./worker.js', import.meta.url));
+export function workerPath(name = 'worker.js'): string {
+  const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
   if (existsSync(here)) return here;
-  const dist = fileURLToPath(new URL('../../dist/src/icmp/worker.js', import.meta.url));
+  const dist = fileURLToPath(new URL(`../../dist/src/icmp/${name}`, import.meta.url));
   if (existsSync(dist)) return dist;
   throw new VpingError('ENOENT', `the engine worker is not built (no ${here} or ${dist}): run npx tsc -p .`);
 }
@@ -219,4 +220,101 @@ export function startFlows(cfgs: EngineConfig[], h: EngineHandlers): EngineHandl
       for (const [i, f] of flows.entries()) if (!ended.has(i)) f.requestStatus();
     },
   };
+}
+
+// ---- shared workers: many flows, a worker per core ----
+
+interface Queued {
+  cfg: EngineConfig;
+  h: EngineHandlers;
+  ctl: Int32Array;
+  resolve: (s: Stats) => void;
+  reject: (e: Error) => void;
+  /** set once the flow's worker runs: writes its wake-up eventfd */
+  wake: (() => void) | null;
+  ended: boolean;
+}
+let queue: Queued[] = [];
+
+/**
+ * Start a flow on a shared worker: the flows started in the same turn of the event loop (a
+ * bench row's pairs) are spread over at most as many workers as the machine has cores, each
+ * running its share side by side (engine-core's runShared). Memory then grows with the pairs
+ * by a socket and its buffers, not by a V8 isolate each (about 15 MB).
+ */
+export function startShared(cfg: EngineConfig, h: EngineHandlers): EngineHandle {
+  checkConfig(cfg);
+  const ctl = new Int32Array(new SharedArrayBuffer(CTL.SIZE * 4));
+  let q!: Queued;
+  const done = new Promise<Stats>((resolve, reject) => {
+    q = { cfg, h, ctl, resolve, reject, wake: null, ended: false };
+  });
+  queue.push(q);
+  if (queue.length === 1) setImmediate(flushShared);
+  return {
+    done,
+    stop() {
+      Atomics.store(ctl, CTL.STOP, 1);
+      q.wake?.();
+    },
+    requestStatus() {
+      Atomics.store(ctl, CTL.STATUS, 1);
+      q.wake?.();
+    },
+  };
+}
+
+function flushShared(): void {
+  const all = queue;
+  queue = [];
+  const w = Math.max(1, Math.min(availableParallelism(), all.length));
+  for (let k = 0; k < w; k++) {
+    const mine = all.filter((_q, i) => i % w === k);
+    try {
+      startSharedWorker(mine);
+    } catch (e) {
+      for (const q of mine) q.reject(e as Error);
+    }
+  }
+}
+
+function startSharedWorker(flows: Queued[]): void {
+  const wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  const one = Buffer.alloc(8);
+  one.writeBigUInt64LE(1n);
+  let exited = false;
+  const wake = () => {
+    if (!exited) writeSoft(wakeFd, one, 8);
+  };
+  let worker: Worker;
+  try {
+    worker = new Worker(workerPath('shared-worker.js'), { workerData: { flows: flows.map((f) => ({ cfg: f.cfg, ctl: f.ctl.buffer })), wakeFd } });
+  } catch (e) {
+    close(wakeFd);
+    throw e;
+  }
+  for (const f of flows) f.wake = wake;
+  // a stop asked before the worker ran is already in its control word; wake it to see it
+  if (flows.some((f) => Atomics.load(f.ctl, CTL.STOP))) wake();
+  let failure: Error | null = null;
+  worker.on('message', (m: EngineMessage & { flow: number }) => {
+    const f = flows[m.flow];
+    switch (m.t) {
+      case 'ready': f.h.ready?.(m.info); break;
+      case 'events': f.h.events?.(m.events); break;
+      case 'tick': f.h.tick?.(m.tick); break;
+      case 'samples': f.h.samples?.(m.data, 0); break;
+      case 'status': f.h.status?.(m.stats); break;
+      case 'done': f.ended = true; f.resolve(m.stats); break;
+      case 'fatal': f.ended = true; f.reject(errorFromRecord(m.error)); break;
+    }
+  });
+  worker.on('error', (e) => {
+    failure = e;
+  });
+  worker.on('exit', () => {
+    exited = true;
+    close(wakeFd);
+    for (const f of flows) if (!f.ended) f.reject(failure ?? new VpingError('EWORKER', 'the engine worker ended without a result'));
+  });
 }

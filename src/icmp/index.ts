@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { UsageError } from '../sys/errors.js';
 import { familyOf } from './addr.js';
 import { familyFor } from './family.js';
-import { splitFlows, startFlows, type EngineHandle } from './engine.js';
+import { splitFlows, startFlows, startShared, type EngineHandle } from './engine.js';
 import type { EngineConfig } from './engine-core.js';
 import { DEFAULT_DATALEN, patternBytes, validateOptions, type PingOptions } from './options.js';
 import type { FloodTick, PingEvent, PingResult, ReadyInfo, SampleBatch } from './events.js';
@@ -129,15 +129,16 @@ export class PingSession extends EventEmitter<SessionEvents> {
       this.resolved = r;
       this.datalen = cfg.datalen;
       this.id = cfg.id;
-      const h = startFlows(splitFlows(cfg, options.threads ?? 1), {
-        ready: (i) => this.emit('ready', i),
-        events: (evs) => {
+      const handlers = {
+        ready: (i: ReadyInfo) => this.emit('ready', i),
+        events: (evs: PingEvent[]) => {
           for (const e of evs) this.emit('event', e);
         },
-        tick: (t) => this.emit('tick', t),
-        status: (s) => this.emit('status', s),
-        samples: options.samples ? (data, flow) => this.emit('samples', { flow, count: data.length / SAMPLE.SIZE, data }) : undefined,
-      });
+        tick: (t: FloodTick) => this.emit('tick', t),
+        status: (s: Stats) => this.emit('status', s),
+        samples: options.samples ? (data: Float64Array, flow: number) => this.emit('samples', { flow, count: data.length / SAMPLE.SIZE, data }) : undefined,
+      };
+      const h = options.shared && (options.threads ?? 1) === 1 ? startShared(cfg, handlers) : startFlows(splitFlows(cfg, options.threads ?? 1), handlers);
       if (this.#stopRequested) h.stop();
       return h;
     })();

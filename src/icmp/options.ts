@@ -68,6 +68,14 @@ export interface PingOptions {
    */
   txStampEvery?: number;
   /**
+   * Share a worker thread with the other sessions started in the same turn of the event loop
+   * that ask for it (bench's pairs): at most one worker per core, each running several
+   * engines side by side, instead of a worker (a V8 isolate, about 15 MB) per session. A flood
+   * on a shared worker shares its core; a single session's figures are the same. Not with
+   * `threads` above 1.
+   */
+  shared?: boolean;
+  /**
    * Independent flows, one worker thread (and core) each (default 1). Each flow has its own raw
    * socket, 16-bit id (id, id+1, …), tag and seq space, and sends its share of `count`;
    * interval, preload, deadline and timeout apply per flow. The result is one Stats merged

@@ -17,6 +17,7 @@
 //         vping did not make, or one holding interfaces the lab did not make, is refused
 //         unless `force`. Safe to run on a half-made lab, and twice.
 // status: what exists of it, end by end.
+import { readFileSync } from 'node:fs';
 import { VpingError } from '../sys/errors.js';
 import { AF_INET6 } from '../sys/libc.js';
 import { addNetns, delNetns, existsNetns, isNetnsMounted, openNetns, type NetNs } from '../ns/netns.js';
@@ -83,6 +84,25 @@ export interface LabResult {
   pairs: LabPairOutcome[];
   /** One line for people. */
   message: string;
+  /** What will not work as asked although the lab is built (each one line). */
+  warnings?: string[];
+}
+
+/**
+ * The kernel keeps one neighbour (ARP, NDP) table for all namespaces, capped by the root
+ * namespace's gc_thresh3 (1,024 by default): each pair takes two entries once it carries
+ * traffic, and past the cap sends fail with "neighbor table overflow" in the kernel log.
+ */
+export function neighbourWarning(pairs: number, v6: boolean): string | null {
+  const path = `/proc/sys/net/${v6 ? 'ipv6' : 'ipv4'}/neigh/default/gc_thresh3`;
+  let cap: number;
+  try {
+    cap = Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!(2 * pairs > cap)) return null;
+  return `${pairs} pairs need ${2 * pairs} neighbour entries, and the kernel keeps at most ${cap} for all namespaces (net.${v6 ? 'ipv6' : 'ipv4'}.neigh.default.gc_thresh3): pings beyond that fail; raise it, e.g. sysctl -w net.${v6 ? 'ipv6' : 'ipv4'}.neigh.default.gc_thresh3=${2 ** Math.ceil(Math.log2(2 * pairs + 256))}`;
 }
 
 export interface LabHooks {
@@ -278,7 +298,8 @@ function labUpLocked(spec: LabSpec, hooks: LabHooks, opts: { repair?: boolean })
     built === 0
       ? `lab up: already up as asked (${plan.length === 1 ? desc : `${plan.length} pairs`}); nothing changed`
       : `lab up: built ${built} pair${built === 1 ? '' : 's'}${plan.length === 1 ? ` (${desc})` : ` of ${plan.length}`}${fixed}`;
-  return { action: 'up', changed: built > 0, pairs: outcomes, message };
+  const warn = neighbourWarning(plan.length, first.ends[0].cidr.family === AF_INET6);
+  return { action: 'up', changed: built > 0, pairs: outcomes, message, ...(warn ? { warnings: [warn] } : {}) };
 }
 
 function buildPair(p: LabPair, spec: LabSpec, step: (s: string) => void, notReady: NotReady[]): void {

@@ -1,5 +1,6 @@
 // `vping bench --pairs 50` on `vping lab up --pairs 50`: it completes, a row per pair,
-// and the total is consistent with the rows (issue 5's scale case).
+// the total is consistent with the rows, and memory stays bounded: the pairs share a worker
+// per core (a worker per pair cost about 15 MB each: 40 pairs took 625 MB).
 import { afterAll, expect, it } from 'vitest';
 import { describePriv, ipNetnsNames, uniq } from '../helpers/priv.js';
 import { vping } from '../helpers/cli.js';
@@ -21,7 +22,9 @@ describePriv('bench across 50 pairs', () => {
     const r = vping(['-j', 'bench', ...lab, '--modes', 'flood', '--dirs', 'ns1-ns2', '-c', '200', '--warmup', '20', '--no-progress'], { timeout: 180_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout) as { rows: Row[]; totals: Total[] };
+    const j = JSON.parse(r.stdout) as { rows: Row[]; totals: Total[]; peakRssBytes: number };
+    expect(j.peakRssBytes).toBeGreaterThan(0);
+    expect(j.peakRssBytes).toBeLessThan(300 * 2 ** 20);
     expect(j.rows.map((x) => x.pair)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     for (const x of j.rows) expect([x.sent, x.received]).toEqual([200, 200]);
     expect(j.totals).toHaveLength(1);

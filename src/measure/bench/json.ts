@@ -14,6 +14,8 @@ export interface BenchJson {
   totals: RowSummary[];
   /** The run was stopped (SIGINT/SIGTERM) before its sweep ended; rows cut short say `interrupted` too. */
   interrupted: boolean;
+  /** The process's peak resident size over the run, bytes. */
+  peakRssBytes?: number;
 }
 
 export function benchJson(run: BenchRun, opts: { samples?: boolean } = {}): BenchJson {
@@ -41,5 +43,6 @@ export function benchJson(run: BenchRun, opts: { samples?: boolean } = {}): Benc
     }),
     totals: summarizeTotals(run.rows),
     interrupted: run.interrupted ?? false,
+    ...(run.peakRssBytes !== undefined ? { peakRssBytes: run.peakRssBytes } : {}),
   };
 }

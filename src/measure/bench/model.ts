@@ -172,6 +172,8 @@ export interface BenchRun {
   rows: BenchRow[];
   /** The run was stopped before the sweep ended: `rows` holds what was measured until then. */
   interrupted?: boolean;
+  /** The process's peak resident size over the run (getrusage ru_maxrss: the workers are its threads), bytes. */
+  peakRssBytes?: number;
 }
 
 /** The canonical label of a row, e.g. `pair 1 ns1-ns2 56 B flood`. */

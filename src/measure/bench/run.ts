@@ -166,8 +166,9 @@ export function floodStampEvery(count: number): number {
   return Math.max(1, Math.min(BENCH_DEFAULTS.txStampEvery, Math.floor(count / 1000)));
 }
 
-function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, count: number): PingOptions {
+function pingOptions(leg: Leg, size: number, mode: BenchMode, o: BenchOptions, count: number, shared: boolean): PingOptions {
   return {
+    shared,
     destination: leg.to.cidr.address,
     netns: leg.from.ns,
     count,
@@ -249,9 +250,9 @@ export class LegFold {
  * replies are dropped. Every later valid reply gives its RTT on the chosen clock and its send
  * instant (reply instant − RTT).
  */
-async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, epochMonoNs: number, onReplies: (n: number) => void, signal?: AbortSignal): Promise<BenchRow> {
+async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, epochMonoNs: number, onReplies: (n: number) => void, shared: boolean, signal?: AbortSignal): Promise<BenchRow> {
   const fold = new LegFold(o.warmup, o.clock, epochMonoNs);
-  const session = startPing(pingOptions(leg, key.size, key.mode, o, o.warmup + o.count));
+  const session = startPing(pingOptions(leg, key.size, key.mode, o, o.warmup + o.count, shared));
   session.on('samples', (b) => {
     const n = fold.add(b);
     if (n) onReplies(n);
@@ -324,6 +325,9 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
     let seen = 0;
     let last = 0;
     progress('vping', 0);
+    // More legs than cores: they share a worker per core (a worker each costs a V8 isolate,
+    // about 15 MB, and more workers than cores only take turns on them anyway).
+    const shared = ls.length > availableParallelism();
     const stepRows = await Promise.all(
       ls.map((l) =>
         measureLeg(l, key, o, epochMonoNs, (n) => {
@@ -333,7 +337,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
             last = t;
             progress('vping', seen);
           }
-        }, signal),
+        }, shared, signal),
       ),
     );
     progress('vping', seen);
@@ -397,5 +401,6 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
     },
     rows,
     ...(interrupted ? { interrupted: true } : {}),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
