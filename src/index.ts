@@ -39,7 +39,7 @@ export { resolveLab, labPairs, SEED_LAB, MAX_PAIRS, type LabSpec, type LabInput,
 
 // capture, files and printers
 export { CaptureSession, type CaptureTarget, type CaptureOptions, type CapturedFrame, type DirectionFilter, type InterfaceSummary, type StopReason } from './capture/session.js';
-export { openCapture, type CaptureFile, type ReadRecord, type ReadInterface } from './pcap/reader.js';
+export { openCapture, openCaptureFd, type CaptureFile, type ReadRecord, type ReadInterface } from './pcap/reader.js';
 export { openWriter, PcapWriter, PcapngWriter, WriteError, formatOfPath, type CaptureFormat, type PacketSink } from './pcap/writer.js';
 export type { Direction } from './pcap/frame.js';
 export { Printer, LINKTYPE, type PrinterOptions, type PrintableFrame } from './print/printer.js';

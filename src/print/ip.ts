@@ -133,7 +133,8 @@ export function ipDemux(ctx: Ctx, proto: number, off: number, len: number, ip: I
 export function ipPrint(ctx: Ctx, off: number, length: number): void {
   const { bytes, b } = ctx;
   if (!ctx.e) ctx.p('IP ');
-  if (!bytes.has(off, 1)) {
+  // tcpdump 4.99 checks the whole fixed header first: a frame cut inside it prints nothing more
+  if (!bytes.has(off, IP.HDRLEN)) {
     ctx.p(' [|ip]');
     return;
   }
@@ -199,6 +200,11 @@ export function ipPrint(ctx: Ctx, off: number, length: number): void {
     }
     ctx.p(')\n    ');
     if (truncated) {
+      // the addresses themselves cut off: tcpdump's address fetch stops there
+      if (!bytes.has(off + IP.SRC, 8)) {
+        ctx.p(' [|ip]');
+        return;
+      }
       ctx.p(`${ip4String(b, off + IP.SRC)} > ${ip4String(b, off + IP.DST)}: `);
       ctx.p('[|ip]');
       return;

@@ -71,8 +71,6 @@ describePriv('named namespaces (iproute2-compatible)', () => {
   it('identify finds the names of the namespace a process lives in', () => {
     const n = name();
     addNetns(n);
-    const child = execFileSync('ip', ['netns', 'exec', n, 'sh', '-c', 'echo $$; sleep 0.2 &'], { encoding: 'utf8' });
-    expect(child).toBeTruthy();
     // the test process itself lives in the root namespace, which has no name here
     expect(identifyPid('self')).not.toContain(n);
     // a process started inside the namespace is identified by vping as ip does
