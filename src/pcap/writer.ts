@@ -191,7 +191,7 @@ export class PcapWriter extends FileWriter {
     this.off = PCAP_HDR.SIZE;
     this.flush();
   }
-  packet(_ifId: number, sec: number, nsec: number, src: Uint8Array, off: number, caplen: number, len: number): void {
+  packet(_ifId: number, sec: number, nsec: number, src: Uint8Array, off: number, caplen: number, len: number, _dir = 0): void {
     this.room(PCAP_REC.SIZE + caplen);
     const dv = this.dv;
     const o = this.off;

@@ -74,7 +74,7 @@ function expected(path: string, frames: Frame[], ring: Buffer, keepIn: boolean, 
   return readFileSync(path);
 }
 
-function walked(path: string, frames: Frame[], ring: Buffer, words: Uint32Array, keepIn: boolean, keepOut: boolean, skip = 0): { file: Buffer; n: number; captured: number } {
+function walked(path: string, _frames: Frame[], ring: Buffer, words: Uint32Array, keepIn: boolean, keepOut: boolean, skip = 0): { file: Buffer; n: number; captured: number } {
   const w = new PcapngWriter(path, [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
   const slow: FrameHandler = (_b, _o, _c, _l, _s, _n, _t, vlan) => w.packet(1, 0, 0, Uint8Array.of(vlan & 0xff), 0, 1, 1, 0);
   const walker = new EpbWalker(w, { ifId: 1, keepIn, keepOut, slow });

@@ -91,7 +91,7 @@ describe('figures ping prints', () => {
 
 const baseStats = (over: Partial<Stats>): Stats => ({
   transmitted: 0, received: 0, duplicates: 0, corrupted: 0, errors: 0, lossPercent: 0, elapsedNs: 0, timeMs: 0,
-  pipe: 0, timing: true, primaryClock: 'kernel', iputils: null, rtt: { kernel: null, hrtime: null }, kernelTxMissing: 0, ...over,
+  pipe: 0, timing: true, primaryClock: 'kernel', iputils: null, rtt: { ping: null, sched: null, kernel: null, hrtime: null }, kernelTxMissing: 0, ...over,
 });
 
 describe('text layout', () => {

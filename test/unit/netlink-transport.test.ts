@@ -33,7 +33,7 @@ function msg(type: number, flags: number, seq: number, pid: number, body: Buffer
 const PORT = 777;
 const ack = (seq: number, errno = 0, text?: string) =>
   msg(NLMSG.ERROR, NLM_F.CAPPED | (text ? NLM_F.ACK_TLVS : 0), seq, PORT, Buffer.concat([u32(-errno), Buffer.alloc(16), text ? nla(1, Buffer.from(text + '\0')) : Buffer.alloc(0)]));
-const done = (seq: number, flags = NLM_F.MULTI, errno = 0) => msg(NLMSG.DONE, flags, seq, PORT, u32(-errno));
+const done = (seq: number, flags: number = NLM_F.MULTI, errno = 0) => msg(NLMSG.DONE, flags, seq, PORT, u32(-errno));
 
 /** A kernel in a script: for each request received, a function returns the datagrams to queue. */
 class FakeKernel implements NlEndpoint {
