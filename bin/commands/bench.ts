@@ -15,9 +15,9 @@ import { assertReportWritable, writeReport } from '../../src/measure/bench/html.
 import { assertPeerPing } from '../../src/measure/bench/peer.js';
 import { traceBenchRows } from '../../src/measure/trace/run.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
+import { labInput, withLabOptions, type LabCliOptions } from '../lab-options.js';
 import { CLOCK_HELP, int, list, parseClock, seconds } from '../args.js';
-import { onInterrupt } from './interrupt.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface BenchCliOptions extends LabCliOptions {
   sizes: string;

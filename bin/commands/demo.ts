@@ -9,7 +9,7 @@ import { netnsList } from '../../src/iproute/netns-list.js';
 import { waitOperUp } from '../../src/lab/lab.js';
 import { UsageError, VpingError } from '../../src/sys/errors.js';
 import { action, requireRoot } from '../run.js';
-import { runPing } from './ping.js';
+import { runPing } from '../ping-run.js';
 
 interface DemoOptions {
   keep?: boolean;
@@ -24,7 +24,7 @@ const say = (s: string) => process.stdout.write(s);
 export function register(program: Command): void {
   program
     .command('demo')
-    .description("the seed tutorial's walk-through with vping alone: veth pair, two namespaces, addresses, up, ip a, ping both ways")
+    .description("the veth tutorial's walk-through with vping alone: veth pair, two namespaces, addresses, up, ip a, ping both ways")
     .option('--ns <a,b>', 'the two namespaces', 'ns1,ns2')
     .option('--ifnames <a,b>', 'the two ends of the veth', 'tap1,tap2')
     .option('--keep', 'leave the lab up at the end (remove it with vping lab down, naming the same --ns and --ifnames)')

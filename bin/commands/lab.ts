@@ -1,50 +1,11 @@
-// vping lab up|down|status: the seed's topology (ns1/tap1 192.168.168.1/24 <-> ns2/tap2
+// vping lab up|down|status|ping: the tutorial's topology (ns1/tap1 192.168.168.1/24 <-> ns2/tap2
 // 192.168.168.2/24) in one command, or N copies of it with --pairs N.
 import type { Command } from 'commander';
-import { UsageError } from '../../src/sys/errors.js';
 import { labDown, labStatus, labUp, type LabStatus } from '../../src/lab/lab.js';
-import { labPairs, resolveLab, type LabInput } from '../../src/lab/spec.js';
-import { ping } from '../../src/icmp/index.js';
-import { runPing } from './ping.js';
+import { labPairs, resolveLab } from '../../src/lab/spec.js';
+import { runPing } from '../ping-run.js';
+import { labInput, withLabOptions, type LabCliOptions } from '../lab-options.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { int } from '../args.js';
-
-export interface LabCliOptions {
-  ns?: string;
-  ifnames?: string;
-  addrs?: string;
-  prefix?: string;
-  pairs?: string;
-  mtu?: string;
-}
-
-const two = (flag: string, v: string): [string, string] => {
-  const p = v.split(',');
-  if (p.length !== 2 || !p[0] || !p[1]) throw new UsageError(`${flag} takes two comma-separated values, e.g. ${flag} ns1,ns2`);
-  return [p[0], p[1]];
-};
-
-export function labInput(o: LabCliOptions): LabInput {
-  const input: LabInput = {};
-  if (o.ns !== undefined) input.ns = two('--ns', o.ns);
-  if (o.ifnames !== undefined) input.ifnames = two('--ifnames', o.ifnames);
-  if (o.addrs !== undefined) input.addrs = two('--addrs', o.addrs);
-  if (o.prefix !== undefined) input.prefix = int('--prefix', o.prefix);
-  if (o.pairs !== undefined) input.pairs = int('--pairs', o.pairs);
-  if (o.mtu !== undefined) input.mtu = int('--mtu', o.mtu);
-  return input;
-}
-
-/** The lab's shape options, shared by every lab-using command (lab, ping across it, bench). */
-export function withLabOptions(c: Command): Command {
-  return c
-    .option('--ns <a,b>', 'namespaces of the two ends', 'ns1,ns2')
-    .option('--ifnames <a,b>', 'interface names of the two ends', 'tap1,tap2')
-    .option('--addrs <a,b>', 'addresses with prefix of the two ends (default 192.168.168.1/24,192.168.168.2/24; 10.0.0.1/24,10.0.0.2/24 above 88 pairs)')
-    .option('--prefix <len>', 'prefix length for both addresses')
-    .option('--pairs <n>', 'build N pairs, each in its own two namespaces (NS-1, NS-2, ...) and subnet', '1')
-    .option('--mtu <bytes>', 'MTU of both ends');
-}
 
 function statusText(st: LabStatus): string {
   let out = `lab ${st.state}${st.spec.pairs > 1 ? ` (${st.spec.pairs} pairs)` : ''}\n`;
@@ -61,7 +22,7 @@ function statusText(st: LabStatus): string {
 }
 
 export function register(program: Command): void {
-  const lab = program.command('lab').description("the seed's lab (two namespaces joined by a veth pair, addressed and up): up, down, status");
+  const lab = program.command('lab').description("the veth tutorial's lab (two namespaces joined by a veth pair, addressed and up): up, down, status, ping");
 
   withLabOptions(lab.command('up').description('build the lab (idempotent; finishes a lab vping left half-made; rolls back on failure)'))
     .option('--repair', 'build again the pairs vping made that differ from what is asked (a link down, an address gone)')
@@ -124,25 +85,22 @@ export function register(program: Command): void {
     .action(action(async (o: LabCliOptions & { count: string; interval: string; size: string }, cmd: Command) => {
       const spec = resolveLab(labInput(o));
       const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
-      const results: object[] = [];
+      // one path for text and JSON: each direction through runPing, the worst status wins
+      const docs: object[] = [];
       let worst = 0;
+      let first = true;
       for (const p of labPairs(spec)) {
         for (const [from, to] of [[p.ends[0], p.ends[1]], [p.ends[1], p.ends[0]]]) {
-          const dst = to.cidr.address;
-          if (json) {
-            const r = await ping({ destination: dst, netns: from.ns, count: Number(o.count), interval: Number(o.interval), size: Number(o.size) });
-            results.push({ pair: p.index, from: from.ns, to: to.ns, ...r });
-            worst = Math.max(worst, r.exitCode);
-          } else {
-            if (results.length || worst) process.stdout.write('\n');
-            process.stdout.write(`# ${from.ns} -> ${to.ns}\n`);
-            await runPing(dst, { count: o.count, interval: o.interval, size: o.size }, { netns: from.ns });
-            worst = Math.max(worst, Number(process.exitCode ?? 0));
-            results.push({});
+          if (!json) {
+            process.stdout.write(`${first ? '' : '\n'}# ${from.ns} -> ${to.ns}\n`);
+            first = false;
           }
+          const r = await runPing(to.cidr.address, { count: o.count, interval: o.interval, size: o.size }, { netns: from.ns, json }, { print: false });
+          if (r.json) docs.push({ pair: p.index, from: from.ns, to: to.ns, ...r.json });
+          worst = Math.max(worst, r.exitCode);
         }
       }
-      if (json) printJson(results);
+      if (json) printJson(docs);
       process.exitCode = worst;
     }));
 }

@@ -8,9 +8,9 @@ import { requireLabUp } from '../../src/measure/bench/run.js';
 import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/measure/trace/run.js';
 import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/measure/trace/format.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { labInput, withLabOptions, type LabCliOptions } from './lab.js';
+import { labInput, withLabOptions, type LabCliOptions } from '../lab-options.js';
 import { int, seconds } from '../args.js';
-import { onInterrupt } from './interrupt.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface TraceCliOptions extends LabCliOptions {
   pair: string;

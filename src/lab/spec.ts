@@ -45,7 +45,7 @@ export const SEED_LAB: Readonly<LabSpec> = Object.freeze({
 /** Upper bound on pairs: 2 namespaces each; a sanity limit, not a kernel one. */
 export const MAX_PAIRS = 4096;
 
-/** The default addresses of a lab with more pairs than fit after the seed's subnet in 192.168.0.0/16. */
+/** The default addresses of a lab with more pairs than fit after the tutorial's subnet in 192.168.0.0/16. */
 export const MANY_PAIRS_ADDRS: readonly [string, string] = Object.freeze(['10.0.0.1/24', '10.0.0.2/24'] as [string, string]);
 
 /** The blocks kept for private use, benchmarking and shared address space: a lab stays inside its own. */
@@ -131,7 +131,7 @@ export function resolveLab(input: LabInput = {}): LabSpec {
   return spec;
 }
 
-/** The seed's subnet is the 168th /24 of 192.168.0.0/16. */
+/** The tutorial's subnet (192.168.168.0/24) is the 168th /24 of 192.168.0.0/16. */
 const SEED_BASE_SUBNET = 168;
 
 /** Namespace name of end `e` (0/1) in pair `i` (1-based). */

@@ -29,7 +29,7 @@ export const MAX_PAYLOAD_V4 = 65507;
 
 /** What identifies a row of the bench: one pair, one direction, one size, one mode. */
 export interface RowKey {
-  /** Lab pair number, 1-based (pair 1 is the seed's ns1/ns2). */
+  /** Lab pair number, 1-based (pair 1 is the tutorial's ns1/ns2). */
   pair: number;
   dir: Direction;
   /** ICMP payload bytes (ping's -s). */

@@ -1,0 +1,43 @@
+// The lab's shape as options (--ns, --ifnames, --addrs, --prefix, --pairs, --mtu), shared
+// by every command that works on the lab: lab, bench, trace.
+import type { Command } from 'commander';
+import { UsageError } from '../src/sys/errors.js';
+import type { LabInput } from '../src/lab/spec.js';
+import { int } from './args.js';
+
+export interface LabCliOptions {
+  ns?: string;
+  ifnames?: string;
+  addrs?: string;
+  prefix?: string;
+  pairs?: string;
+  mtu?: string;
+}
+
+const two = (flag: string, v: string): [string, string] => {
+  const p = v.split(',');
+  if (p.length !== 2 || !p[0] || !p[1]) throw new UsageError(`${flag} takes two comma-separated values, e.g. ${flag} ns1,ns2`);
+  return [p[0], p[1]];
+};
+
+export function labInput(o: LabCliOptions): LabInput {
+  const input: LabInput = {};
+  if (o.ns !== undefined) input.ns = two('--ns', o.ns);
+  if (o.ifnames !== undefined) input.ifnames = two('--ifnames', o.ifnames);
+  if (o.addrs !== undefined) input.addrs = two('--addrs', o.addrs);
+  if (o.prefix !== undefined) input.prefix = int('--prefix', o.prefix);
+  if (o.pairs !== undefined) input.pairs = int('--pairs', o.pairs);
+  if (o.mtu !== undefined) input.mtu = int('--mtu', o.mtu);
+  return input;
+}
+
+/** The lab's shape options, shared by every lab-using command (lab, ping across it, bench). */
+export function withLabOptions(c: Command): Command {
+  return c
+    .option('--ns <a,b>', 'namespaces of the two ends', 'ns1,ns2')
+    .option('--ifnames <a,b>', 'interface names of the two ends', 'tap1,tap2')
+    .option('--addrs <a,b>', 'addresses with prefix of the two ends (default 192.168.168.1/24,192.168.168.2/24; 10.0.0.1/24,10.0.0.2/24 above 88 pairs)')
+    .option('--prefix <len>', 'prefix length for both addresses')
+    .option('--pairs <n>', 'build N pairs, each in its own two namespaces (NS-1, NS-2, ...) and subnet', '1')
+    .option('--mtu <bytes>', 'MTU of both ends');
+}
