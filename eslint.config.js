@@ -39,6 +39,16 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [KOFFI] }],
     },
   },
+  {
+    // the report page's scripts run in a browser, as classic scripts of ES2017
+    files: ['src/measure/bench/report/*.js'],
+    languageOptions: {
+      ecmaVersion: 2017,
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', uPlot: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', requestAnimationFrame: 'readonly' },
+    },
+    rules: { 'no-var': 'off' },
+  },
   // the layers of docs/ARCHITECTURE.md: a folder imports only the folders below it
   ...Object.entries(LAYERS).map(([folder, allowed]) => ({
     files: [`src/${folder}/**/*.ts`],

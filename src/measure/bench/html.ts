@@ -8,7 +8,7 @@
 // plotted>; the page sets data-drawn="1" on it when uPlot has drawn, and on <body>
 // data-ready="1" and data-errors=<uncaught errors> when its script has run.
 import { closeSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { VpingError, asErrorCode } from '../../sys/errors.js';
@@ -57,6 +57,27 @@ export function chartLibrary(): ChartLibrary {
     css: readFileSync(`${root}/dist/uPlot.min.css`, 'utf8'),
   };
   return library;
+}
+
+// ---------------------------------------------------------------------------------------
+// The page's own script and styles: real files in ./report (linted as browser code,
+// type-checked with checkJs), read once and inlined. From dist/ they are read where the
+// sources are (the package ships them: package.json "files").
+
+interface PageAssets {
+  css: string;
+  js: string;
+  errorTrap: string;
+}
+let assets: PageAssets | null = null;
+
+function pageAssets(): PageAssets {
+  if (assets) return assets;
+  const here = new URL('./report/', import.meta.url);
+  const dir = existsSync(new URL('page.js', here)) ? here : new URL('../../../../src/measure/bench/report/', import.meta.url);
+  const read = (f: string): string => readFileSync(new URL(f, dir), 'utf8');
+  assets = { css: read('page.css'), js: read('page.js'), errorTrap: read('error-trap.js') };
+  return assets;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -120,6 +141,8 @@ export interface ReportData {
   cdf: CdfSeries[];
   histograms: HistogramChart[];
   traces: TraceChart[];
+  /** The trace legs' labels, in SEGMENTS order (the one definition): the page names its bands by them. */
+  traceLegs: string[];
 }
 
 /**
@@ -338,6 +361,7 @@ export function buildReportData(run: BenchRun, opts: ReportOptions = {}): Report
     cdf,
     histograms,
     traces,
+    traceLegs: SEGMENTS.map((g) => g.label),
   };
 }
 
@@ -396,175 +420,8 @@ function vsPingTable(rows: readonly RowSummary[]): string {
   return htmlTable(head, cells, numeric, 'vs-ping');
 }
 
-const PAGE_CSS = `
-:root { --fg: #1d232a; --muted: #5b6672; --line: #d9dee3; --bg: #ffffff; --panel: #f6f8fa; --accent: #4e79a7; }
-* { box-sizing: border-box; }
-body { margin: 0; padding: 24px 32px 48px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: var(--fg); background: var(--bg); }
-header h1 { margin: 0 0 4px; font-size: 22px; }
-header .meta { color: var(--muted); margin: 0; }
-header .meta span { margin-right: 16px; white-space: nowrap; }
-section { margin-top: 28px; }
-section h2 { font-size: 17px; margin: 0 0 4px; }
-section h3 { font-size: 15px; margin: 16px 0 6px; }
-.hint { color: var(--muted); }
-section p.note { color: var(--muted); margin: 0 0 10px; max-width: 70em; }
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; text-align: left; }
-th { background: var(--panel); font-weight: 600; position: sticky; top: 0; }
-td.num, th.num { text-align: right; }
-tr.total td { font-weight: 600; background: #fbfbf4; }
-tbody tr:hover td { background: #eef3f8; }
-.chart { border: 1px solid var(--line); border-radius: 6px; padding: 8px 8px 2px; background: var(--bg); min-height: 120px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px; }
-.grid figure { margin: 0; }
-.grid figcaption { font-weight: 600; margin: 0 0 4px; }
-.controls { margin: 0 0 8px; }
-.controls select { font: inherit; padding: 2px 6px; }
-.placeholder { color: var(--muted); background: var(--panel); display: block; text-align: center; padding: 36px 28px; font-style: italic; }
-#errors { display: none; color: #a40000; background: #fff0f0; border: 1px solid #e8b4b4; padding: 8px 12px; border-radius: 6px; white-space: pre-wrap; }
-footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
-.uplot { font-family: inherit; }
-.u-legend { font-size: 12px; }
-`;
 
-// The page's script. Plain ES2017 for any browser; reads #bench-data, draws with uPlot.
-const PAGE_JS = String.raw`
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('bench-data').textContent);
-  var live = [];
-  function fmtUs(v) { return v == null ? '-' : v.toFixed(3) + ' µs'; }
-  function dims(el, h) { return { width: Math.max(320, el.clientWidth - 16), height: h || 300 }; }
-  function attach(el, opts, d, h) {
-    var s = dims(el, h);
-    opts.width = s.width;
-    opts.height = s.height;
-    opts.hooks = opts.hooks || {};
-    opts.hooks.draw = [function (u) {
-      el.setAttribute('data-drawn', '1');
-      el.setAttribute('data-canvas', u.ctx.canvas.width + 'x' + u.ctx.canvas.height);
-    }];
-    var u = new uPlot(opts, d, el);
-    live.push({ u: u, el: el, h: h });
-    return u;
-  }
-  function forget(el) {
-    live = live.filter(function (c) { if (c.el === el) { c.u.destroy(); return false; } return true; });
-  }
-  var usAxis = { label: 'RTT (µs)', values: function (u, v) { return v.map(function (x) { return x == null ? '' : +x.toFixed(3); }); }, size: 60 };
 
-  // Latency over time: one overview chart per mode, and one row in detail.
-  var secAxis = { label: 'seconds since the start of the row' };
-  function secValue(u, x) { return x == null ? '-' : x.toFixed(4) + ' s'; }
-  data.overview.forEach(function (o) {
-    var el = document.getElementById('chart-latency-' + o.mode);
-    if (!el) return;
-    var live_ = o.series.filter(function (s) { return s.t.length > 0; });
-    var d = live_.length ? uPlot.join(live_.map(function (s) { return [s.t, s.p50Us]; })) : [[]];
-    attach(el, {
-      scales: { x: { time: false } },
-      axes: [secAxis, usAxis],
-      series: [{ label: 'time', value: secValue }].concat(live_.map(function (s) {
-        return { label: s.label, stroke: s.color, width: 1.5, spanGaps: true, value: function (u, y) { return fmtUs(y); } };
-      })),
-    }, d, 300);
-  });
-  var rowEl = document.getElementById('chart-latency-row');
-  var pick = document.getElementById('latency-row');
-  function drawRow() {
-    forget(rowEl);
-    rowEl.removeAttribute('data-drawn');
-    var s = data.rows[+pick.value];
-    rowEl.setAttribute('data-points', String(s.t.length));
-    attach(rowEl, {
-      scales: { x: { time: false } },
-      axes: [secAxis, usAxis],
-      series: [
-        { label: 'time', value: secValue },
-        { label: 'min', stroke: s.color, width: 1, dash: [4, 3], value: function (u, y) { return fmtUs(y); } },
-        { label: 'median', stroke: s.color, width: 2, value: function (u, y) { return fmtUs(y); } },
-        { label: 'max', stroke: '#8a939b', width: 1, value: function (u, y) { return fmtUs(y); } },
-      ],
-      bands: [{ series: [3, 1], fill: s.color + '26' }],
-    }, [s.t, s.minUs, s.p50Us, s.maxUs], 300);
-  }
-  if (rowEl && pick && data.rows.length) { pick.addEventListener('change', drawRow); drawRow(); }
-
-  // CDF over all samples of each combination, log RTT axis.
-  var cdfEl = document.getElementById('chart-cdf');
-  if (cdfEl && data.cdf.length) {
-    var ct = data.cdf.filter(function (s) { return s.n > 0; });
-    var cd = uPlot.join(ct.map(function (s) { return [s.x.map(function (x) { return Math.max(x, 0.001); }), s.y]; }));
-    attach(cdfEl, {
-      scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
-      axes: [{ label: 'RTT (µs, log scale)' }, { label: 'fraction of echoes', size: 50 }],
-      series: [{ label: 'RTT', value: function (u, x) { return fmtUs(x); } }].concat(ct.map(function (s) {
-        return { label: s.label, stroke: s.color, width: 1.5, spanGaps: true, value: function (u, y) { return y == null ? '-' : (100 * y).toFixed(2) + ' %'; } };
-      })),
-    }, cd, 320);
-  }
-
-  // One histogram per payload size.
-  data.histograms.forEach(function (h) {
-    var el = document.getElementById('chart-hist-' + h.size);
-    if (!el) return;
-    var d = [h.edgesUs].concat(h.series.map(function (s) { return s.pct.concat([s.pct[s.pct.length - 1]]); }));
-    attach(el, {
-      scales: { x: { time: false, distr: 3 } },
-      axes: [{ label: 'RTT (µs, log-spaced bins)' }, { label: '% of echoes', size: 50 }],
-      series: [{ label: 'bin from', value: function (u, x) { return fmtUs(x); } }].concat(h.series.map(function (s) {
-        return {
-          label: s.label + (s.over ? ' (+' + s.over + ' beyond)' : ''), stroke: s.color, fill: s.color + '33', width: 1.5,
-          paths: uPlot.paths.stepped({ align: 1 }), value: function (u, y) { return y == null ? '-' : y.toFixed(2) + ' %'; },
-        };
-      })),
-    }, d, 260);
-  });
-
-  // Trace legs, stacked: each band is one leg, its height the leg's median in that stretch.
-  data.traces.forEach(function (t, ti) {
-    var el = document.getElementById('chart-trace-' + ti);
-    if (!el) return;
-    var cum = [], acc = t.x.map(function () { return 0; });
-    t.legsUs.forEach(function (leg) { acc = acc.map(function (a, i) { return a + leg[i]; }); cum.push(acc); });
-    var colors = ['#4e79a7', '#9c755f', '#f28e2b', '#59a14f', '#e15759', '#b07aa1'];
-    var legs = ${jsonForScript(SEGMENTS.map((s) => s.label))};
-    var order = [4, 3, 2, 1, 0];
-    var d = [t.x].concat(order.map(function (k) { return cum[k]; }));
-    attach(el, {
-      scales: { x: { time: false }, y: { range: function () { return [0, t.yMaxUs]; } } },
-      axes: [{ label: 'echo number' }, { label: 'cumulative time (µs)', size: 60 }],
-      series: [{ label: 'echo', value: function (u, x) { return x == null ? '-' : '#' + Math.round(x); } }].concat(order.map(function (k) {
-        return { label: legs[k], stroke: colors[k], fill: colors[k] + 'cc', width: 1, value: function (u, y, si, i) { return i == null ? '-' : fmtUs(t.legsUs[k][i]); } };
-      })),
-    }, d, 300);
-  });
-
-  var timer = null;
-  window.addEventListener('resize', function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () { live.forEach(function (c) { c.u.setSize(dims(c.el, c.h)); }); }, 100);
-  });
-  document.body.setAttribute('data-ready', '1');
-})();
-`;
-
-// First script of the page: count uncaught errors where a test (and a reader) can see them.
-const ERROR_TRAP_JS = `
-(function () {
-  var n = 0;
-  function show(msg) {
-    n++;
-    document.documentElement.setAttribute('data-errors', String(n));
-    var box = document.getElementById('errors');
-    if (box) { box.style.display = 'block'; box.textContent += msg + '\\n'; }
-  }
-  document.documentElement.setAttribute('data-errors', '0');
-  window.addEventListener('error', function (e) { show('error: ' + (e.message || e.type)); }, true);
-  window.addEventListener('unhandledrejection', function (e) { show('unhandled rejection: ' + e.reason); });
-})();
-`;
 
 /** The clocks of the rows, each with the span it measures, in words. */
 function clockWords(rows: readonly RowSummary[]): string {
@@ -638,9 +495,9 @@ export function renderReport(run: BenchRun, opts: ReportOptions = {}): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="vping bench">
 <title>${escapeHtml(data.title)}</title>
-<script>${scriptText(ERROR_TRAP_JS)}</script>
+<script>${scriptText(pageAssets().errorTrap)}</script>
 <style>${lib.css}</style>
-<style>${PAGE_CSS}</style>
+<style>${pageAssets().css}</style>
 </head>
 <body>
 <header>
@@ -692,7 +549,7 @@ ${traceBody}
 <footer>Made by vping bench. Charts by ${lib.name} ${escapeHtml(lib.version)} (${escapeHtml(lib.license)}), inlined: this page needs no network.</footer>
 <script id="bench-data" type="application/json">${jsonForScript(data)}</script>
 <script>${scriptText(lib.js)}</script>
-<script>${scriptText(PAGE_JS)}</script>
+<script>${scriptText(pageAssets().js)}</script>
 </body>
 </html>
 `;
