@@ -13,6 +13,7 @@ import { EpbVecWalker } from './epbv.js';
 import { PacketRing, attachFilter, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
 import { PACKET_TYPE } from './tpacket.js';
 
+/** One interface to capture on: its name, and the namespace it lives in (null: this one). */
 export interface CaptureTarget {
   /** Namespace name, or null for the namespace vping runs in. */
   ns: string | null;
@@ -23,8 +24,10 @@ export interface CaptureTarget {
 export const RETIRE_PRINT_MS = 8;
 export const RETIRE_WRITE_MS = 64;
 
+/** tcpdump -Q: frames received, sent, or both. */
 export type DirectionFilter = 'in' | 'out' | 'inout';
 
+/** What a capture session keeps and where it sends it: filter, count, snaplen, ring size, direction, and the handlers. */
 export interface CaptureOptions {
   /** A pcap filter expression (compiled by libpcap, run by the kernel). */
   filter?: string | null;
@@ -49,6 +52,7 @@ export interface CaptureOptions {
   onBatchEnd?: (() => void) | null;
 }
 
+/** A frame handed to the printing handler: interface index, kernel timestamp (ns), bytes, wire length, direction. */
 export interface CapturedFrame {
   /** Index of the interface in the targets. */
   ifId: number;
@@ -58,6 +62,7 @@ export interface CapturedFrame {
   dir: Direction;
 }
 
+/** tcpdump's exit counts for one interface: captured, received by filter, dropped by kernel; gone if it vanished. */
 export interface InterfaceSummary {
   label: string;
   /** Frames vping took from the ring (tcpdump's "packets captured"). */
@@ -91,6 +96,11 @@ interface Port {
   fast: EpbVecWalker | null;
 }
 
+/**
+ * AF_PACKET capture on one or more interfaces, each possibly in its own namespace, as tcpdump
+ * does: open() every ring first (a bad target leaves nothing open), run() until -c, a stop()
+ * or every interface gone, then summary() for tcpdump's exit counts.
+ */
 export class CaptureSession {
   readonly #ports: Port[];
   readonly #opts: CaptureOptions;

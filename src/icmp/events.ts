@@ -52,6 +52,7 @@ export interface NoAnswerEvent {
   realUs: number;
 }
 
+/** What a ping session reports as it runs, one event per reply, ICMP error, local error or missing answer (-O). */
 export type PingEvent = ReplyEvent | IcmpErrorEvent | LocalErrorEvent | NoAnswerEvent;
 
 /** Flood progress since the last tick: ping prints `.` per send, `\b \b` per reply, `\bE` per error. */
@@ -82,6 +83,7 @@ export interface ReadyInfo {
   id: number;
 }
 
+/** A finished ping: the destination as resolved, the payload size, the echo id, the statistics and ping's exit status. */
 export interface PingResult {
   host: string;
   address: string;

@@ -23,6 +23,7 @@ export { checksum, csumUpdate16 } from '../inet/checksum.js';
 export { inet, inet6, ParsedPacket, Kind, type IcmpFamily } from './family.js';
 export * as format from './format.js';
 
+/** A destination after name resolution: what was asked, the address used, and its family. */
 export interface Resolved {
   host: string;
   address: string;
@@ -167,6 +168,7 @@ export class PingSession extends EventEmitter<SessionEvents> {
   }
 }
 
+/** Start pinging (on a worker thread, inside options.netns); the session reports events and resolves `done` with the result. */
 export function startPing(options: PingOptions): PingSession {
   return new PingSession(options);
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../sys/errors.js';
 import { MAX_DATALEN_V4, MAX_DATALEN_V6 } from './layout.js';
 import type { Clock } from './stats.js';
 
+/** iputils ping's options, by name (count, interval, flood, preload, deadline, size, ttl, …), and vping's own (netns, clock, samples, threads). */
 export interface PingOptions {
   /** host name or numeric address */
   destination: string;

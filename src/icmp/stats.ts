@@ -124,6 +124,7 @@ export class Histogram {
   }
 }
 
+/** One span's RTT distribution: samples, min, mean, max and percentiles (ns); with the histogram when asked. */
 export interface RttSummary {
   clock: Clock;
   samples: number;
@@ -150,6 +151,7 @@ export interface IputilsFigures {
   ipgUs: number | null;
 }
 
+/** A ping's statistics: ping's counts and figures (iputils' arithmetic), and each span's distribution. */
 export interface Stats {
   transmitted: number;
   received: number;

@@ -39,6 +39,7 @@ export function parseIPv6(s: string): Uint8Array | null {
   return out;
 }
 
+/** Four bytes at `at` as dotted-quad text, as inet_ntop writes them. */
 export function formatIPv4(b: Uint8Array, at = 0): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }

@@ -7,6 +7,7 @@ import { ARPHRD_NAMES, IFA_F, IFF, INFINITY_LIFE_TIME } from '../netlink/consts.
 import type { AddrInfo } from '../link/ifaddrmsg.js';
 import type { LinkInfo } from '../link/ifinfomsg.js';
 
+/** How the ip views name peers in other namespaces: nsid → name (ip's link-netns), or link-netnsid N without it. */
 export interface FormatOptions {
   /** nsid → namespace name, as seen from the namespace the links belong to. */
   nsidNames?: Map<number, string>;

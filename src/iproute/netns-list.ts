@@ -3,6 +3,7 @@
 import { listNetnsNames, openNetns } from '../ns/netns.js';
 import { Rtnl } from '../link/rtnl.js';
 
+/** One line of `ip netns list`: the name, and the nsid this namespace has for it (null when none). */
 export interface NetnsEntry {
   name: string;
   /** The id the current namespace knows it by, or null when none is assigned. */

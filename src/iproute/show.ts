@@ -6,6 +6,7 @@ import type { NetnsRef } from '../ns/netns.js';
 import { Rtnl, type AddrInfo, type LinkInfo } from '../link/rtnl.js';
 import { formatIpAddr, formatIpLink, ipAddrJson, ipLinkJson } from './format.js';
 
+/** Options of the `ip a` / `ip link` views: which device, and -s statistics. */
 export interface ShowOptions {
   /** Only this device (as `ip a show dev X`); a clear error when it does not exist. */
   dev?: string;

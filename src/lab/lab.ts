@@ -28,6 +28,7 @@ import { madeByVping, markMade, markPending, unmark, withLabLock } from './marks
 
 const OPER = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 
+/** What exists of one end of a pair: its namespace, lo, the veth (with its peer), and the address asked for. */
 export interface EndStatus {
   ns: string;
   ifname: string;
@@ -55,6 +56,7 @@ export interface EndStatus {
   otherLinks: string[];
 }
 
+/** One pair as it stands, both ends, and every difference from what was asked. */
 export interface PairStatus {
   index: number;
   ends: [EndStatus, EndStatus];
@@ -63,6 +65,7 @@ export interface PairStatus {
   problems: string[];
 }
 
+/** The whole lab as it stands: up (exactly as asked), absent, or partial, pair by pair. */
 export interface LabStatus {
   spec: LabSpec;
   state: 'up' | 'absent' | 'partial';
@@ -78,6 +81,7 @@ export interface LabPairOutcome {
   outcome: 'created' | 'rebuilt' | 'unchanged' | 'removed' | 'absent';
 }
 
+/** What lab up or lab down did, pair by pair, in one line for people, and what will not work as asked. */
 export interface LabResult {
   action: 'up' | 'down';
   changed: boolean;

@@ -17,6 +17,7 @@ import { checkNetnsName } from '../ns/netns.js';
 import { checkIfName, checkMtu, parseCidr, type Cidr } from '../link/parse.js';
 import { formatIPv4, formatIPv6 } from '../inet/addr.js';
 
+/** The lab as asked: pairs, the two namespaces, interface names, addresses (with prefix), MTU. */
 export interface LabSpec {
   /** Number of veth pairs, each in its own two namespaces (default 1). */
   pairs: number;
@@ -35,6 +36,7 @@ export interface LabSpec {
 /** What a caller may give: any part of the spec, plus `prefix` to override both prefixes. */
 export type LabInput = Partial<LabSpec> & { prefix?: number };
 
+/** The veth tutorial's lab: ns1/tap1 192.168.168.1/24 <-> ns2/tap2 192.168.168.2/24. */
 export const SEED_LAB: Readonly<LabSpec> = Object.freeze({
   pairs: 1,
   ns: ['ns1', 'ns2'] as [string, string],
@@ -98,6 +100,7 @@ export interface LabEnd {
   addr: string;
 }
 
+/** One pair of the lab, with every name and address resolved. */
 export interface LabPair {
   /** 1-based. */
   index: number;

@@ -5,6 +5,7 @@ import { AF_INET, AF_INET6 } from '../sys/libc.js';
 import { IFNAMSIZ } from '../netlink/consts.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, parseMac } from '../inet/addr.js';
 
+/** An address with its prefix length, parsed: family, bytes (network order), canonical text. */
 export interface Cidr {
   family: typeof AF_INET | typeof AF_INET6;
   /** 4 or 16 bytes, network order. */
@@ -61,6 +62,7 @@ export function ifNameProblem(name: string): string | null {
   return null;
 }
 
+/** Refuse an interface name the kernel would refuse (empty, over 15 bytes, "/", whitespace, "." or ".."), in one line. */
 export function checkIfName(name: string): void {
   const p = ifNameProblem(name);
   if (p) throw new UsageError(`invalid interface name: ${p}`);

@@ -22,6 +22,7 @@ export type DevRef = string | number;
 /** A namespace given by handle or by name (for IFLA_NET_NS_FD). */
 export type NsTarget = NetNs | string;
 
+/** A veth pair to create: its name, the peer's name, and the namespace the peer goes to (IFLA_NET_NS_FD). */
 export interface VethOptions {
   name: string;
   peer: string;
@@ -39,6 +40,7 @@ export interface VethOptions {
   peerIndex?: number;
 }
 
+/** What `ip link set` changes: up/down, name, MTU, MAC address, namespace. */
 export interface LinkSetOptions {
   up?: boolean;
   mtu?: number;
@@ -46,6 +48,7 @@ export interface LinkSetOptions {
   netns?: NsTarget;
 }
 
+/** Address flags and extras, as `ip addr add` takes them (nodad, broadcast, label, scope, …). */
 export interface AddrOptions {
   /** IFA_F_NODAD: usable at once (IPv6 skips duplicate address detection). */
   nodad?: boolean;
@@ -232,35 +235,43 @@ export class Rtnl implements Disposable {
     return new Rtnl(new NetlinkConn(ep, firstSeq), nsName);
   }
 
+  /** Close the netlink socket. */
   close(): void {
     this.conn.close();
   }
+  /** Close it at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.close();
   }
 
+  /** Several requests in one sendmsg, acknowledged together (see RtnlBatch). */
   batch(): RtnlBatch {
     return new RtnlBatch(this);
   }
 
+  /** `ip link add NAME type veth peer name PEER [netns NS]`. */
   createVeth(o: VethOptions): void {
     this.batch().createVeth(o).run();
   }
 
+  /** `ip link set DEV …` (up/down, name, mtu, address, netns). */
   setLink(dev: DevRef, o: LinkSetOptions): void {
     this.batch().setLink(dev, o).run();
   }
 
+  /** `ip link del DEV` (a veth takes its peer with it). */
   deleteLink(dev: DevRef): void {
     this.batch().deleteLink(dev).run();
   }
 
+  /** `ip addr add CIDR dev DEV [options]`. */
   addAddr(dev: DevRef, cidr: string, o: AddrOptions = {}): void {
     const c = parseCidr(cidr);
     const index = typeof dev === 'number' ? dev : this.linkIndex(dev);
     this.batch().addAddr(index, c, o, typeof dev === 'string' ? dev : undefined).run();
   }
 
+  /** `ip addr del CIDR dev DEV`. */
   delAddr(dev: DevRef, cidr: string): void {
     const c = parseCidr(cidr);
     const index = typeof dev === 'number' ? dev : this.linkIndex(dev);
@@ -281,6 +292,7 @@ export class Rtnl implements Disposable {
     );
   }
 
+  /** The ifindex of the interface named `name` in this namespace (a clear error when there is none). */
   linkIndex(name: string): number {
     return this.getLink(name).index;
   }

@@ -15,6 +15,7 @@ import {
 import { OwnedFd } from '../sys/fd.js';
 import { EINVAL, EEXIST, ENOENT, ENOTTY } from '../sys/errno.js';
 
+/** Where named namespaces are pinned (iproute2's NETNS_RUN_DIR). */
 export const NETNS_RUN_DIR = '/run/netns';
 const THREAD_NET = '/proc/thread-self/ns/net';
 
@@ -28,11 +29,13 @@ export function netnsNameProblem(name: string): string | null {
   return null;
 }
 
+/** Refuse a namespace name iproute2 would refuse (empty, too long, "/", "." or ".."), in one line. */
 export function checkNetnsName(name: string): void {
   const p = netnsNameProblem(name);
   if (p) throw new UsageError(`invalid namespace name: ${p}`);
 }
 
+/** /run/netns/NAME. */
 export const netnsPath = (name: string): string => `${NETNS_RUN_DIR}/${name}`;
 
 /** An open handle on a network namespace (an fd on its nsfs inode). */
@@ -50,9 +53,11 @@ export class NetNs implements Disposable {
   get label(): string {
     return this.name ?? '(current namespace)';
   }
+  /** Close the namespace file (the namespace lives on while it is named or used). */
   close(): void {
     this.#fd.close();
   }
+  /** Close it at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -227,6 +232,7 @@ export function delNetns(name: string): void {
   unlink(path);
 }
 
+/** Is there anything under the name in /run/netns (a namespace, or the stale file of a killed add)? */
 export function existsNetns(name: string): boolean {
   if (netnsNameProblem(name)) return false;
   try {

@@ -15,6 +15,7 @@ import {
   BT, BYTE_ORDER_MAGIC, EPB, EPB_OPT, IDB, IF_OPT, ISB, ISB_OPT, MAX_SNAPLEN, PB, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, SHB, SPB, pad4,
 } from './format.js';
 
+/** An interface of a capture file: name, link type, snaplen, timestamp resolution, and its statistics when the file has them. */
 export interface ReadInterface {
   name: string | null;
   linktype: number;
@@ -27,6 +28,7 @@ export interface ReadInterface {
   stats?: { recv?: bigint; drop?: bigint; delivered?: bigint };
 }
 
+/** One packet of a capture file: interface, timestamp (ns), captured bytes, wire length, direction when known. */
 export interface ReadRecord {
   ifId: number;
   tsNs: bigint;
@@ -35,10 +37,12 @@ export interface ReadRecord {
   dir: Direction | undefined;
 }
 
+/** An open capture file: its format, its interfaces (pcapng: as they are met), and its records in file order. */
 export interface CaptureFile {
   format: 'pcap' | 'pcapng';
   /** pcap: the single interface; pcapng: those seen so far (grows while records() runs). */
   interfaces: ReadInterface[];
+  /** The records, read as they are asked for; a DecodeError where the file cannot be walked. */
   records(): Generator<ReadRecord>;
 }
 

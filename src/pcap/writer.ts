@@ -8,6 +8,7 @@ import {
   BT, BYTE_ORDER_MAGIC, EPB, EPB_OPT, IDB, IF_OPT, ISB, ISB_OPT, OPT, PCAP_HDR, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_REC, SHB, SHB_OPT, pad4,
 } from './format.js';
 
+/** The file formats the writers write: pcap with µs or ns timestamps, or pcapng. */
 export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcapng';
 
 export interface WriterInterface {
@@ -92,6 +93,7 @@ abstract class FileWriter implements PacketSink {
     }
   }
 
+  /** Write what is buffered; on failure the file is cut back to its last whole record (see fail). */
   flush(): void {
     if (this.failure) throw this.failure;
     let done = 0;
@@ -130,6 +132,7 @@ abstract class FileWriter implements PacketSink {
     return this.toStdout ? 'standard output' : this.path;
   }
 
+  /** The closing blocks (pcapng: statistics), written by close(). */
   protected trailer(): void {}
 
   /** Flush everything, add the closing blocks, and close the file (after a failure: only close). */
@@ -191,6 +194,7 @@ export class PcapWriter extends FileWriter {
     this.off = PCAP_HDR.SIZE;
     this.flush();
   }
+  /** Copy src[off, off+caplen) as one record (pcap has no interface or direction field). */
   packet(_ifId: number, sec: number, nsec: number, src: Uint8Array, off: number, caplen: number, len: number, _dir = 0): void {
     this.room(PCAP_REC.SIZE + caplen);
     const dv = this.dv;
@@ -317,6 +321,7 @@ export class PcapngWriter extends FileWriter {
     e = this.#opt(e, IF_OPT.TSRESOL, 9, 1);
     this.#endBlock(o, e);
   }
+  /** Copy src[off, off+caplen) as one Enhanced Packet Block of interface ifId, with its direction. */
   packet(ifId: number, sec: number, nsec: number, src: Uint8Array, off: number, caplen: number, len: number, dir: number): void {
     const padded = (caplen + 3) & ~3;
     const total = EPB.DATA + padded + 16; // + epb_flags (8) + endofopt (4) + total length (4)
@@ -392,6 +397,7 @@ export function formatOfPath(path: string, nano: boolean): CaptureFormat {
   return /\.(pcapng|ntar|ng)$/i.test(path) ? 'pcapng' : nano ? 'pcap-ns' : 'pcap';
 }
 
+/** Open a writer of `format` at `path` ("-": standard output) for these interfaces. */
 export function openWriter(path: string, format: CaptureFormat, ifaces: WriterInterface[]): PcapWriter | PcapngWriter {
   if (format === 'pcapng') return new PcapngWriter(path, ifaces);
   const lt = ifaces[0]?.linktype ?? 1;

@@ -13,12 +13,14 @@ import { ip6Print } from './ip6.js';
 import { TsFormatter, type TsMode } from './time.js';
 
 // LINKTYPE_* (pcap-linktype(7))
+/** The link types the printers read (pcap-linktype(7) numbers). */
 export const LINKTYPE = { ETHERNET: 1, RAW: 101, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
 
 
 // sll_pkttype_values as tcpdump prints them for -i any
 const dirText: Record<Direction, string> = { in: 'In', out: 'Out', broadcast: 'B', multicast: 'M', otherhost: 'P', unknown: '?' };
 
+/** A frame to print: timestamp (ns), bytes, wire length, and with several interfaces its name and direction. */
 export interface PrintableFrame {
   /** Capture time in ns since the epoch. */
   tsNs: bigint;
@@ -31,12 +33,14 @@ export interface PrintableFrame {
   dir?: Direction;
 }
 
+/** tcpdump's printing options (-e, -X, -v, -t…, --nano) and the link type. */
 export interface PrinterOptions extends PrintOptions {
   ts?: TsMode;
   nano?: boolean;
   linktype?: number;
 }
 
+/** tcpdump -n's one-line printers for one interface (its link type and options), with -t… timestamp state. */
 export class Printer {
   readonly #opts: PrinterOptions;
   readonly #ts: TsFormatter;

@@ -60,10 +60,12 @@ export function installStrerror(text: (e: number) => string): void {
   textOf = text;
 }
 
+/** The errno's name (ENOENT) for a number, or E<number> when it has none here. */
 export function errnoName(errno: number): ErrnoCode {
   return (errnoNames.get(errno) ?? `E${errno}`) as ErrnoCode;
 }
 
+/** strerror(3) of the errno, as libc words it. */
 export function strerrorText(errno: number): string {
   return textOf(errno);
 }
@@ -99,6 +101,7 @@ export function errorFromRecord(r: ErrorRecord): VpingError {
   return new VpingError(r.code, r.message);
 }
 
+/** Is this one of vping's errors (a one-line message and a code), rather than a bug? */
 export const isVpingError = (e: unknown): e is VpingError => e instanceof VpingError;
 
 /**

@@ -63,6 +63,7 @@ export function havePcap(): boolean {
   }
 }
 
+/** libpcap's version string (pcap_lib_version), for messages and reports. */
 export function pcapVersion(): string {
   return load().lib_version() as string;
 }

@@ -47,6 +47,7 @@ export interface BenchOptions extends Pick<BenchParams, 'sizes' | 'modes' | 'dir
   txStampEvery?: number;
 }
 
+/** bench's defaults: sizes, modes, directions, counts, warm-up, interval, window and TX-stamp sampling. */
 export const BENCH_DEFAULTS = {
   sizes: [56],
   modes: ['interval', 'flood'] as BenchMode[],
@@ -59,6 +60,7 @@ export const BENCH_DEFAULTS = {
   txStampEvery: FLOOD_TX_STAMP_EVERY,
 } as const;
 
+/** Where a bench run is: which row of how many, which tool, replies so far of those expected. */
 export interface BenchProgress {
   /** 1-based row of the sweep (all pairs of one size/dir/mode make one step). */
   step: number;
@@ -72,7 +74,9 @@ export interface BenchProgress {
   expected: number;
 }
 
+/** What a caller hears while a bench runs: progress, rows as they are measured, and a signal to stop it. */
 export interface BenchHooks {
+  /** Called as replies come in (at most every 100 ms) and at each row's start and end. */
   onProgress?(p: BenchProgress): void;
   /** The rows of one step, as soon as they are measured. */
   onRows?(rows: BenchRow[]): void;

@@ -14,6 +14,7 @@ import { hostname, release, availableParallelism } from 'node:os';
 
 const MAX_PAYLOAD_V6 = 65527;
 
+/** A trace: the lab, direction, size, count, interval, and the capture file to keep, if any. */
 export interface TraceOptions {
   lab: LabInput | LabSpec;
   /** Lab pair, 1-based (default 1). */
@@ -35,6 +36,7 @@ export interface TraceEnd {
   address: string;
 }
 
+/** A trace's echoes, each split into its legs (send path, queue, crossing, turnaround, crossing back, receive path). */
 export interface TraceResult {
   source: TraceEnd;
   destination: TraceEnd;
@@ -57,6 +59,7 @@ export interface TraceResult {
   interrupted: boolean;
 }
 
+/** What a caller hears while a trace runs: progress, and a signal to stop it. */
 export interface TraceHooks {
   /** Once the captures and the socket are open, before the first echo. */
   onStart?(info: { source: TraceEnd; destination: TraceEnd; size: number; count: number }): void;
@@ -70,6 +73,7 @@ export interface TraceHooks {
   signal?: AbortSignal;
 }
 
+/** Refuse trace options that cannot run (range, family), in one line, before anything is opened. */
 export function checkTraceOptions(o: TraceOptions, family: 4 | 6 = 4): void {
   const max = family === 4 ? MAX_PAYLOAD_V4 : MAX_PAYLOAD_V6;
   if (!Number.isInteger(o.count) || o.count < 1 || o.count > 65535) throw new UsageError(`--count: ${o.count} out of range 1-65535 (seq must not wrap)`);
@@ -114,6 +118,7 @@ export function traceSegments(echoes: readonly TracedEcho[], originNs?: number):
   };
 }
 
+/** Ping across the lab while both ends are captured, and split each echo into its legs from the kernel's stamps. */
 export async function runTrace(o: TraceOptions, hooks: TraceHooks = {}): Promise<TraceResult> {
   const spec = requireLabUp(o.lab);
   const family = spec.addrs[0].includes(':') ? 6 : 4;
