@@ -16,6 +16,7 @@ import { withNetns } from '../ns/netns.js';
 import { csumFinish, csumPartial } from '../inet/checksum.js';
 import { formatSockaddr } from './addr.js';
 import { Kind, ParsedPacket, familyFor, inetDgram, type IcmpFamily } from './family.js';
+import { MININTERVAL_NS, Pinger } from './pinger.js';
 import { ICMP_HDR, PAYLOAD } from './layout.js';
 import { IP_RECVTTL, IP_TTL, CMSG, SOCKADDR_IN, SOCKADDR_IN6, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign } from '../sys/socket.js';
 import {
@@ -127,7 +128,6 @@ const RX_TS_CMSG_LEN = 32;
 /** SCM_TIMESTAMPNS == SO_TIMESTAMPNS: struct timespec { s64 tv_sec; long tv_nsec; } */
 const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 const NAME_SIZE = 32;
-const MININTERVAL_NS = 10e6;
 /** a wait at least this long leaves the send path cold (see sendBatch) */
 const COLD_AFTER_NS = 1e6;
 const MAX_BATCH = 64;
@@ -450,7 +450,7 @@ export interface RunState {
   now: number;
 }
 
-export class Engine {
+export class Engine extends Pinger {
   fam: IcmpFamily;
   readonly fd: number;
   readonly kernelTs: boolean;
@@ -458,7 +458,6 @@ export class Engine {
   readonly source: ReadyInfo['source'];
   // buffers
   readonly pktLen: number;
-  readonly batch: number;
   readonly tx: MsgVec;
   readonly rx: MsgVec;
   readonly eq: MsgVec;
@@ -491,38 +490,24 @@ export class Engine {
   readonly realTs32 = new Int32Array(this.realTs.buffer, this.realTs.byteOffset, 4);
   /** TX-stamp key → seq (only with TX stamps) */
   readonly keySeq: Uint16Array;
-  readonly rcvd = new Uint8Array(65536);
   readonly rxStamp = new Float64Array(RX_SLOTS);
   readonly rxHops = new Int16Array(RX_SLOTS);
   readonly parsed = new ParsedPacket();
   readonly baseSec: number;
   // counters (iputils names)
-  ntransmitted = 0;
-  nreceived = 0;
   nrepeats = 0;
   nchecksum = 0;
-  nerrors = 0;
   notOurs = 0;
   kernelTxMissing = 0;
-  acked = 0;
-  pipesize = 0;
   txKey = 0;
   /** TX stamps received up to this OPT_ID key: equal to txKey when none is due */
   txSeen = 0;
   startNs = 0;
-  lastSendNs = 0;
-  tokenNs = 0;
-  tokens = 0;
-  intervalNs: number;
   rttAddendUs = 0;
   readonly sums = new IputilsSums();
   readonly hists: Record<Clock, Histogram> = { ping: new Histogram(), sched: new Histogram(), kernel: new Histogram(), hrtime: new Histogram() };
   /** the widest RTT seen (ping's span, or hrtime without RX stamps), ns: the final wait is twice it */
   maxRttNs = 0;
-  /** consecutive sends refused for want of device queue or memory (ping's oom_count) */
-  oomCount = 0;
-  /** how long to wait after a send the kernel refused for back-pressure (sendBatch returned 0) */
-  retryNs = 0;
   /** the last wait slept: warm the send path before the timed send */
   cold = false;
   /** something other than TX stamps may wait on the error queue (POLLERR, a socket error) */
@@ -536,7 +521,9 @@ export class Engine {
   readonly monoOffset: number;
   tick: FloodTick = { sent: 0, received: 0, errors: 0, corrupted: 0 };
 
-  constructor(readonly cfg: EngineConfig, readonly ctl: Int32Array, readonly wakeFd: number) {
+  constructor(override readonly cfg: EngineConfig, readonly ctl: Int32Array, readonly wakeFd: number) {
+    // the scheduler tick (1/HZ) is the coarse clock's resolution
+    super(cfg, Math.max(1, Math.min(cfg.preload, MAX_BATCH)), clockResNs(CLOCK_MONOTONIC_COARSE) || 4e6);
     this.fam = familyFor(cfg.family);
     this.sampleBuf = cfg.samples ? new Float64Array(SAMPLE_BATCH * SAMPLE.SIZE) : null;
     // performance.now() counts from this thread's own origin; both it and process.hrtime read
@@ -563,13 +550,11 @@ export class Engine {
     // a span needs its stamps: without kernel stamps only hrtime is left; the TX spans need TX stamps
     this.primary = cfg.clock === 'hrtime' || !this.kernelTs ? 'hrtime'
       : (cfg.clock === 'sched' || cfg.clock === 'kernel') && this.every === 0 ? 'ping' : cfg.clock;
-    this.intervalNs = cfg.intervalMs * 1e6;
     this.baseSec = Math.floor(Date.now() / 1000) - 1;
     this.destBytes = Uint8Array.from(cfg.dest);
     this.destSa = pinned(32);
     this.fam.sockaddr(this.destBytes).copy(this.destSa);
     this.pktLen = ICMP_HDR.size + cfg.datalen;
-    this.batch = Math.max(1, Math.min(cfg.preload, MAX_BATCH));
     // the echo template: header, then ping's fill (byte i = i, or the -p pattern), the tag
     const t = new Uint8Array(this.pktLen);
     this.fam.buildEcho(t, 0, cfg.id, 0);
@@ -625,20 +610,6 @@ export class Engine {
 
   readyInfo(): ReadyInfo {
     return { primaryClock: this.primary, kernelTimestamps: this.kernelTs, source: this.source, id: this.cfg.id };
-  }
-
-  inFlight(): number {
-    const d = (this.ntransmitted - this.acked) & 0xffff;
-    return d <= 0x7fff ? d : 0;
-  }
-
-  acknowledge(seq: number): void {
-    const diff = (this.ntransmitted - seq) & 0xffff;
-    if (diff <= 0x7fff) {
-      if (diff + 1 > this.pipesize) this.pipesize = diff + 1;
-      const s16 = ((seq - this.acked) << 16) >> 16;
-      if (s16 > 0 || ((this.ntransmitted - this.acked) & 0xffff) > 0x7fff) this.acked = seq;
-    }
   }
 
   /** Fill slot i for seq and return nothing: seq, timestamp, checksum (incremental from the template's sum). */
@@ -698,7 +669,6 @@ export class Engine {
     const tReal = (ts[0] + ts[1] * 4294967296 - this.baseSec) * 1e9 + ts[2];
     if (this.startNs === 0) this.startNs = t;
     if (r > 0) {
-      this.oomCount = 0;
       for (let i = 0; i < r; i++) {
         const seq = (base + 1 + i) & 0xffff;
         this.sendNs[seq & this.seqMask] = t;
@@ -707,51 +677,30 @@ export class Engine {
           this.txStamp[seq] = NaN;
           this.schedStamp[seq] = NaN;
         }
-        this.rcvd[seq] = 0;
         if (this.stamped(base + 1 + i)) {
           this.keySeq[this.txKey & 0xffff] = seq;
           this.txKey++;
         }
       }
-      this.ntransmitted += r;
-      this.lastSendNs = t;
+      this.sent(r, t);
       if (this.cfg.floodTicks) this.tick.sent += r;
       return r;
     }
     const err = -r;
     // Refused for back-pressure: not sent, not counted, tried again later (ping's pinger()).
-    if (err === EAGAIN || err === EINTR) {
-      // the socket buffer stayed full for SO_SNDTIMEO: keep the slot, look again in 10 ms
-      this.tokens += this.intervalNs;
-      this.retryNs = err === EINTR ? 0 : MININTERVAL_NS;
-      return 0;
-    }
-    if (err === ENOBUFS || err === ENOMEM) {
-      // device queue overflow or no memory: slow down, until the linger time says stuck
-      this.tokens = 0;
-      const nores = Math.min(500e6, Math.max(MININTERVAL_NS, Math.trunc(this.intervalNs / 2e6) * 1e6));
-      this.oomCount++;
-      if (this.oomCount * nores < this.cfg.lingerMs * 1e6) {
-        this.retryNs = nores;
-        return 0;
-      }
-    }
+    const why = err === EAGAIN ? 'again' : err === EINTR ? 'interrupted' : err === ENOBUFS || err === ENOMEM ? 'nobufs' : 'other';
+    if (this.refused(why)) return 0;
     // An ICMP error for an earlier probe was pending (sk_err, set with IP_RECVERR): the kernel
     // reported it here instead of sending. As ping: the probe counts as sent, without a line
     // of its own (the error itself is counted where its packet arrives).
     if (this.drainErrQueue() > 0) {
-      this.ntransmitted++;
-      this.lastSendNs = t;
-      this.tokens = 0;
+      this.sentInError(t, false);
       return -1;
     }
     // hard local error: pretend it was sent (ping's hard_local_error)
-    this.ntransmitted++;
-    this.lastSendNs = t;
-    this.nerrors++;
+    this.sentInError(t, true);
     const seq = this.ntransmitted & 0xffff;
     if (this.cfg.floodTicks) this.tick.errors++;
-    this.tokens = 0;
     if (this.cfg.events) {
       const text = err === EMSGSIZE ? 'local error: message too long' : `sendmsg: ${strerror(err)}`;
       this.pending.push({ type: 'local-error', seq, errno: err, text, realUs: realUs() });
@@ -760,36 +709,6 @@ export class Engine {
   }
 
   /** ping's pinger(): how many to send now, or the ns to wait before the next one. */
-  schedule(now: number): { send: number; waitNs: number } {
-    const cfg = this.cfg;
-    if (cfg.count && this.ntransmitted >= cfg.count && !cfg.deadlineMs) return { send: 0, waitNs: Infinity };
-    let allowed = cfg.count && !cfg.deadlineMs ? cfg.count - this.ntransmitted : Infinity;
-    if (cfg.count && cfg.deadlineMs) allowed = Infinity;
-    if (this.tokenNs === 0) {
-      this.tokenNs = now;
-      this.tokens = this.intervalNs * (cfg.preload - 1);
-      return { send: Math.min(this.intervalNs === 0 ? cfg.preload : cfg.preload, allowed, this.batch), waitNs: this.intervalNs };
-    }
-    if (this.intervalNs === 0) {
-      const inflight = this.inFlight();
-      if (inflight >= cfg.preload) {
-        const since = now - this.lastSendNs;
-        if (since < MININTERVAL_NS) return { send: 0, waitNs: MININTERVAL_NS - since };
-        return { send: 1, waitNs: 0 };
-      }
-      return { send: Math.min(cfg.preload - inflight, allowed, this.batch), waitNs: 0 };
-    }
-    // ping counts the time since its last send in whole milliseconds (the fraction is lost,
-    // so each interval it keeps runs a little long): the same here, so both offer one rate
-    let ntokens = Math.trunc((now - this.tokenNs) / 1e6) * 1e6 + this.tokens;
-    const cap = this.intervalNs * cfg.preload;
-    if (ntokens > cap) ntokens = cap;
-    if (ntokens < this.intervalNs) return { send: 0, waitNs: this.intervalNs - ntokens };
-    this.tokenNs = now;
-    this.tokens = ntokens - this.intervalNs;
-    return { send: 1, waitNs: this.intervalNs - this.tokens };
-  }
-
   /**
    * Drain the error queue: TX stamps (each tagged with its OPT_ID counter) are kept; ICMP errors
    * queued by IP_RECVERR are set aside. Returns how many ICMP errors it found.
@@ -956,11 +875,11 @@ export class Engine {
       if (csfailed) {
         this.nchecksum++;
         this.nreceived--;
-      } else if (this.rcvd[seq]) {
+      } else if (this.seen(seq)) {
         this.nrepeats++;
         this.nreceived--;
         dup = true;
-      } else this.rcvd[seq] = 1;
+      }
       if (this.sampleBuf !== null && !csfailed) {
         const b = this.sampleBuf;
         const o = this.sampleN * SAMPLE.SIZE;
@@ -1143,13 +1062,7 @@ export class Engine {
    *   is most of its RTT (4 µs spinning against 11 µs woken from a sleep, on this lab).
    */
   pingWait(next: number): number {
-    const schint = Math.max(this.intervalNs, MININTERVAL_NS);
-    if (!this.cfg.adaptive && next >= schint) {
-      const tick = this.tickNs;
-      return (Math.ceil(schint / tick) + 1) * tick - this.sinceTickNs();
-    }
-    if (next <= MININTERVAL_NS) return this.inFlight() > 0 ? MININTERVAL_NS : -1;
-    return next;
+    return this.waitPolicy(next, this.sinceTickNs());
   }
 
   /**
@@ -1164,8 +1077,6 @@ export class Engine {
     return ((lag % tick) + tick) % tick;
   }
 
-  /** the scheduler tick (1/HZ): the coarse clock's resolution */
-  readonly tickNs = clockResNs(CLOCK_MONOTONIC_COARSE) || 4e6;
 
   /** ping's main_loop: until the count, the deadline, the linger time, or a stop. */
   /** The loop's state between turns (run() and runShared() keep one per engine). */
@@ -1189,14 +1100,13 @@ export class Engine {
     const cfg = this.cfg;
     const ctl = this.ctl;
     if (Atomics.load(ctl, CTL.STOP)) return null;
-    if (cfg.count && this.nreceived + this.nerrors >= cfg.count) return null;
-    if (cfg.deadlineMs && this.nerrors) return null;
+    if (this.ended()) return null;
     if (Atomics.load(ctl, CTL.STATUS)) {
       Atomics.store(ctl, CTL.STATUS, 0);
       sink.status(this.snapshot(), this.parts());
     }
     let now = nowNs();
-    if (now >= st.deadlineAt || now >= st.exitAt) return null;
+    if (this.over(now, st.deadlineAt, st.exitAt)) return null;
     // send what is due
     let waitNs = 0;
     for (let guard = 0; guard < 64; guard++) {
