@@ -7,6 +7,7 @@ import { Rtnl } from '../../src/link/rtnl.js';
 import { showAddrText } from '../../src/iproute/show.js';
 import { netnsList } from '../../src/iproute/netns-list.js';
 import { waitOperUp } from '../../src/lab/lab.js';
+import { markMade, markPending, unmark } from '../../src/lab/marks.js';
 import { UsageError, VpingError } from '../../src/sys/errors.js';
 import { action, requireRoot } from '../run.js';
 import { runPing } from '../ping-run.js';
@@ -47,10 +48,18 @@ export function register(program: Command): void {
           root.createVeth({ name: tap1, peer: tap2 });
           try {
             step(`netns add ${ns1}; vping netns add ${ns2}`, `ip netns add ${ns1}; ip netns add ${ns2}`);
-            addNetns(ns1);
-            made.push(ns1);
-            addNetns(ns2);
-            made.push(ns2);
+            // marked as vping's, so that after --keep `lab down` (and `lab up --repair`) take them
+            for (const n of [ns1, ns2]) {
+              markPending(n);
+              try {
+                addNetns(n);
+              } catch (e) {
+                unmark(n);
+                throw e;
+              }
+              made.push(n);
+              markMade(n);
+            }
             step('netns list', 'ip netns list');
             for (const e of netnsList().filter((x) => x.name === ns1 || x.name === ns2)) say(e.id === null ? `${e.name}\n` : `${e.name} (id: ${e.id})\n`);
             step(`link set ${tap1} netns ${ns1}; vping link set ${tap2} netns ${ns2}`, `ip link set ${tap1} netns ${ns1}; ip link set ${tap2} netns ${ns2}`);
@@ -83,7 +92,10 @@ export function register(program: Command): void {
       } finally {
         if (!o.keep) {
           say(`\n$ vping netns del ${ns1} ${ns2}\n  (replaces: ip netns del ${ns1}; ip netns del ${ns2} — the veth goes with them)\n`);
-          for (const n of made) delNetns(n);
+          for (const n of made) {
+            delNetns(n);
+            unmark(n);
+          }
         } else if (made.length === 2) say(`\nThe lab is up; remove it with: vping lab down --ns ${ns1},${ns2} --ifnames ${tap1},${tap2}\n`);
       }
     }));

@@ -280,8 +280,14 @@ function labUpLocked(spec: LabSpec, hooks: LabHooks, opts: { repair?: boolean })
     for (const p of toBuild) {
       for (const e of p.ends) {
         markPending(e.ns);
+        try {
+          addNetns(e.ns);
+        } catch (err) {
+          // not made (someone else's appeared under the name meanwhile): no mark claims it
+          unmark(e.ns);
+          throw err;
+        }
         made.push(e.ns);
-        addNetns(e.ns);
         markMade(e.ns);
         step(`netns ${e.ns}`);
       }

@@ -346,3 +346,27 @@ describePriv('lab up after a kill, at the same time, and under Ctrl-C', () => {
     expect(vping(['lab', 'down', ...args]).status).toBe(0);
   });
 });
+
+describePriv('every lab state has a way forward', () => {
+  it('after demo --keep (lo left down): bench measures, status says partial (exit 1), lab up names --repair, which rebuilds it; lab down removes it', () => {
+    const a = uniq('vdk');
+    const t = uniq('k');
+    made.push(a, `${a}b`);
+    const lab = ['--ns', `${a},${a}b`, '--ifnames', `${t}a,${t}b`];
+    expect(vping(['demo', ...lab, '--keep', '-c', '1', '-i', '0.05']).status).toBe(0);
+    const b = vping(['bench', ...lab, '-c', '20', '--warmup', '2', '--modes', 'interval', '--dirs', 'ns1-ns2', '--no-progress']);
+    expect(b.stderr).toBe('');
+    expect(b.status).toBe(0);
+    expect(b.stdout).toMatch(/ 1 {2}ns1-ns2 +56 {2}interval +20 +20 /);
+    const st = vping(['lab', 'status', ...lab]);
+    expect(st.status).toBe(1);
+    expect(st.stdout).toMatch(/^lab partial/);
+    const up = vping(['lab', 'up', ...lab]);
+    expect(up.status).toBe(2);
+    expect(up.stderr).toContain('"vping lab up --repair" builds it again');
+    expect(vping(['lab', 'up', ...lab, '--repair']).status).toBe(0);
+    expect(vping(['lab', 'status', ...lab]).status).toBe(0);
+    expect(vping(['lab', 'down', ...lab]).status).toBe(0);
+    expect(ipNetnsNames().filter((n) => n === a || n === `${a}b`)).toEqual([]);
+  });
+});
