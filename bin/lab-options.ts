@@ -32,12 +32,13 @@ export function labInput(o: LabCliOptions): LabInput {
 }
 
 /** The lab's shape options, shared by every lab-using command (lab, ping across it, bench). */
-export function withLabOptions(c: Command): Command {
-  return c
-    .option('--ns <a,b>', 'namespaces of the two ends', 'ns1,ns2')
+export function withLabOptions(c: Command, { mtu = true }: { mtu?: boolean } = {}): Command {
+  c.option('--ns <a,b>', 'namespaces of the two ends', 'ns1,ns2')
     .option('--ifnames <a,b>', 'interface names of the two ends', 'tap1,tap2')
     .option('--addrs <a,b>', 'addresses with prefix of the two ends (default 192.168.168.1/24,192.168.168.2/24; 10.0.0.1/24,10.0.0.2/24 above 88 pairs)')
     .option('--prefix <len>', 'prefix length for both addresses')
-    .option('--pairs <n>', 'build N pairs, each in its own two namespaces (NS-1, NS-2, ...) and subnet', '1')
-    .option('--mtu <bytes>', 'MTU of both ends');
+    .option('--pairs <n>', 'build N pairs, each in its own two namespaces (NS-1, NS-2, ...) and subnet', '1');
+  // the MTU is something to build or check, not to remove
+  if (mtu) c.option('--mtu <bytes>', 'MTU of both ends');
+  return c;
 }

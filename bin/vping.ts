@@ -34,8 +34,10 @@ program
   .configureOutput({
     writeErr: (str) => {
       if (!str.startsWith('error: ')) return void process.stderr.write(str); // help shown for a bare group
-      const line = str.trim().split('\n')[0].slice('error: '.length);
-      process.stderr.write(`vping: ${line} (see vping --help)\n`);
+      // one line: commander's suggestion ("(Did you mean link?)") joins it, as git and npm say it
+      const [first, ...more] = str.trim().split('\n');
+      const hint = more.map((l) => l.trim()).find((l) => /^\(Did you mean /.test(l));
+      process.stderr.write(`vping: ${first.slice('error: '.length)}${hint ? ` ${hint.replace('(Did', '(did')}` : ''} (see vping --help)\n`);
     },
   })
   .exitOverride();

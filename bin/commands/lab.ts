@@ -57,7 +57,7 @@ export function register(program: Command): void {
     }),
   );
 
-  withLabOptions(lab.command('down').description('remove exactly what lab up made'))
+  withLabOptions(lab.command('down').description('remove exactly what lab up made'), { mtu: false })
     .option('--force', "also remove lab-named namespaces vping did not make, or that hold other interfaces")
     .action(
       action((o: LabCliOptions & { force?: boolean }, cmd: Command) => {

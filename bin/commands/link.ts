@@ -11,6 +11,7 @@ import { UsageError } from '../../src/sys/errors.js';
 import { Rtnl, type LinkSetOptions, type VethOptions } from '../../src/link/rtnl.js';
 import { showAddrJson, showAddrText, showLinkJson, showLinkText } from '../../src/iproute/show.js';
 import { action, printJson, requireRoot } from '../run.js';
+import { didYouMean } from '../args.js';
 
 interface Globals {
   netns?: string;
@@ -141,6 +142,11 @@ export function register(program: Command): void {
     .allowUnknownOption()
     .helpOption(false)
     .action(action((words: string[], _o: unknown, cmd: Command) => {
+      // ip's own words take the options (`link show dev x`), so help is looked for here
+      if (words[0] === 'help' || words.includes('--help') || words.includes('-h')) {
+        process.stdout.write(cmd.helpInformation());
+        return;
+      }
       const g = cmd.optsWithGlobals<Globals>();
       const verb = words[0] ?? 'show';
       const rest = words.slice(1);
@@ -150,6 +156,8 @@ export function register(program: Command): void {
         else process.stdout.write(showLinkText(g.netns, o));
         return;
       }
+      const verbs = ['add', 'set', 'del', 'delete'];
+      if (!verbs.includes(verb)) throw new UsageError(`link: unknown command "${verb}"${didYouMean(verb, [...verbs, 'show', 'list'])} (add, set, del, show)`);
       requireRoot(`link ${verb}`);
       using rt = Rtnl.open(g.netns);
       if (verb === 'add') rt.createVeth(parseLinkAdd(rest));
@@ -160,7 +168,7 @@ export function register(program: Command): void {
         const dev = rest[0] === 'dev' ? rest[1] : rest[0];
         if (!dev) throw new UsageError('link del: which device?');
         rt.deleteLink(dev);
-      } else throw new UsageError(`link: unknown command "${verb}" (add, set, del, show)`);
+      } else throw new UsageError(`link: unknown command "${verb}"${didYouMean(verb, ['add', 'set', 'del', 'delete', 'show', 'list'])} (add, set, del, show)`);
     }));
 
   program
@@ -172,6 +180,10 @@ export function register(program: Command): void {
     .option('-6', 'IPv6 only (show)')
     .allowUnknownOption()
     .action(action((words: string[], opts: { 4?: boolean; 6?: boolean }, cmd: Command) => {
+      if (words[0] === 'help') {
+        process.stdout.write(cmd.helpInformation());
+        return;
+      }
       const g = cmd.optsWithGlobals<Globals>();
       const verb = words[0] ?? 'show';
       if (verb === 'show' || verb === 'list' || verb === 'ls' || words.length === 0) {
@@ -180,6 +192,8 @@ export function register(program: Command): void {
         else process.stdout.write(showAddrText(g.netns, o));
         return;
       }
+      const verbs = ['add', 'replace', 'del', 'delete'];
+      if (!verbs.includes(verb)) throw new UsageError(`addr: unknown command "${verb}"${didYouMean(verb, [...verbs, 'show', 'list'])} (add, del, show)`);
       requireRoot(`addr ${verb}`);
       using rt = Rtnl.open(g.netns);
       if (verb === 'add' || verb === 'replace') {
@@ -188,6 +202,6 @@ export function register(program: Command): void {
       } else if (verb === 'del' || verb === 'delete') {
         const a = parseAddrChange(words.slice(1), verb);
         rt.delAddr(a.dev, a.cidr);
-      } else throw new UsageError(`addr: unknown command "${verb}" (add, del, show)`);
+      } else throw new UsageError(`addr: unknown command "${verb}"${didYouMean(verb, ['add', 'replace', 'del', 'delete', 'show', 'list'])} (add, del, show)`);
     }));
 }

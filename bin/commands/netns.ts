@@ -4,6 +4,7 @@ import { addNetns, delNetns, identifyPid } from '../../src/ns/netns.js';
 import { netnsList } from '../../src/iproute/netns-list.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { action, printJson, requireRoot } from '../run.js';
+import { didYouMean } from '../args.js';
 
 export function register(program: Command): void {
   const netns = program.command('netns').description('named network namespaces, as ip netns (add, del, list, identify)');
@@ -29,7 +30,13 @@ export function register(program: Command): void {
     .command('list', { isDefault: true })
     .alias('show')
     .description('list named namespaces, with the id this namespace gives each, as ip netns list')
+    // `netns ad x` lands here (list is the default): say it is an unknown command, not "too many arguments"
+    .allowExcessArguments(true)
     .action(action((_o: unknown, cmd: Command) => {
+      const extra = cmd.args;
+      if (extra.length) {
+        throw new UsageError(`netns: unknown command "${extra[0]}"${didYouMean(extra[0], ['add', 'del', 'delete', 'list', 'show', 'identify'])} (add, del, list, identify)`);
+      }
       const { json } = cmd.optsWithGlobals<{ json?: boolean }>();
       const rows = netnsList();
       if (json) printJson(rows.map((r) => (r.id === null ? { name: r.name } : { name: r.name, id: r.id })));
