@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { echoInFrame, pointOf, segmentsOf, traceEchoes, type PointFrame } from '../../src/measure/trace/match.js';
-import { legBar, echoCells } from '../../src/measure/trace/format.js';
+import { legBar, echoCells, traceSummary } from '../../src/measure/trace/format.js';
 import { traceSegments } from '../../src/measure/trace/run.js';
 
 // An independent, naive frame builder: bytes laid out by hand, field by field.
@@ -100,5 +100,21 @@ describe('the timeline bar', () => {
     expect(legBar([1, 0, 0, 0, 0, 1000], 10)).toBe('rrrrrrrrrr');
     expect(legBar([0, 0, 0, 0, 0, 0])).toBe('');
     for (const legs of [[3, 2, 1, 4, 1, 5], [1, 1, 1, 1, 1, 1], [99, 1, 1, 1, 1, 1]]) expect(legBar(legs, 40)).toHaveLength(40);
+  });
+});
+
+describe('trace summary labels follow the direction', () => {
+  it('--dir ns2-ns1: legs run from ns2:tap2 to ns1:tap1, never "ns2:ns1:tap1"', () => {
+    const d = { minNs: 1000, p50Ns: 1000, p90Ns: 1000, p99Ns: 1000, maxNs: 1000, meanNs: 1000, count: 1 };
+    const text = traceSummary({
+      sent: 1, answered: 1, complete: 1, capture: [],
+      source: { ns: 'ns2', ifname: 'tap2', address: '192.168.168.2' },
+      destination: { ns: 'ns1', ifname: 'tap1', address: '192.168.168.1' },
+      summary: { sendPath: d, queue: d, crossing: d, turnaround: d, crossingBack: d, receivePath: d },
+    } as unknown as Parameters<typeof traceSummary>[0]);
+    expect(text).not.toContain('ns2:ns1');
+    expect(text).toMatch(/queue +qdisc entry +ns2:tap2 out /);
+    expect(text).toMatch(/crossing +ns2:tap2 out +ns1:tap1 in /);
+    expect(text).toMatch(/crossing back +ns1:tap1 out +ns2:tap2 in /);
   });
 });

@@ -82,7 +82,8 @@ export function echoHeaderLine(): string {
 /** The closing block: counts, then each leg's distribution. */
 export function traceSummary(t: Pick<TraceResult, 'sent' | 'answered' | 'complete' | 'summary' | 'capture' | 'source' | 'destination'> & { interrupted?: boolean }): string {
   // SEGMENTS name the ends tap1 (source) and tap2 (destination): say which they are here.
-  const named = (x: string): string => x.replace('tap1', end(t.source)).replace('tap2', end(t.destination));
+  // one pass: replacing tap1 first and then tap2 rewrote the tap2 inside the first one's name
+  const named = (x: string): string => x.replace(/\btap([12])\b/g, (_m, k: string) => end(k === '1' ? t.source : t.destination));
   const lines: string[] = [];
   lines.push(
     `--- trace statistics ---`,
