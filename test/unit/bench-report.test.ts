@@ -224,10 +224,16 @@ function expectDrawn(dom: string, id: string): void {
   expect(h, `#${id} canvas height`).toBeGreaterThan(100);
 }
 
-const ARTIFACTS = process.env.VPING_TEST_ARTIFACTS ?? join(tmpdir(), 'vping-bench-report');
+// A directory of this run's own (kept only when VPING_TEST_ARTIFACTS names one to look at):
+// a fixed path under /tmp fails when another user made it first.
+const KEEP = process.env.VPING_TEST_ARTIFACTS;
+const ARTIFACTS = KEEP ?? mkdtempSync(join(tmpdir(), 'vping-bench-report-'));
+afterAll(() => {
+  if (!KEEP) rmSync(ARTIFACTS, { recursive: true, force: true });
+});
 
 (CHROMIUM ? describe : describe.skip)('the report in headless Chromium', () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  if (KEEP) mkdirSync(ARTIFACTS, { recursive: true });
 
   it('draws every chart with no console error, and screenshots', () => {
     const path = join(ARTIFACTS, 'report.html');
