@@ -131,6 +131,15 @@ describe('bench table', () => {
     expect(formatBenchTable([summarizeRow(row({ rttNs: f64([1000]), window: 32 }))]).split('\n')[1]).toBe('flood rows: 32 probes in flight (as ping -f -l 32); echo/s = replies ÷ first-to-last send of the measured probes');
   });
 
+  it('40 pairs: the note says once what holds for every pair, then only the exceptions', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => row({ pair: i + 1, rttNs: f64([1000, 2000]), sent: 5, received: 5, untimed: i === 6 ? 4 : 3, txStampEvery: 64, window: 1 }));
+    const text = formatBenchTable(rows.map(summarizeRow), { totals: summarizeTotals(rows) });
+    const note = text.split('\n').find((l) => l.startsWith('* '))!;
+    expect(note).toBe("* RTT figures from the replies timed on the row's clock only (TX-stamped 1 probe in 64): ns1-ns2 56 flood: 2 of 5 on 39 of 40 pairs, pair 7 1 of 5; all ns1-ns2 56 flood: 79 of 200");
+    const same = formatBenchTable(rows.map((r) => summarizeRow({ ...r, untimed: 3 })));
+    expect(same).toContain('ns1-ns2 56 flood: 2 of 5 on every pair');
+  });
+
   it('adds a total block after a rule for several pairs', () => {
     const p1 = row({ pair: 1, rttNs: f64([1000, 2000]), durationNs: 1e9 });
     const p2 = row({ pair: 2, rttNs: f64([3000, 4000]), durationNs: 1e9 });

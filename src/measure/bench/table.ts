@@ -180,7 +180,29 @@ function floodNote(rows: readonly RowSummary[], vsPing: boolean): string[] {
 function untimedNote(rows: readonly RowSummary[]): string[] {
   const marked = rows.filter((r) => r.untimed > 0);
   if (!marked.length) return [];
-  const parts = marked.map((r) => `${r.pair} ${r.dir} ${r.size} ${r.mode}: ${r.received + r.duplicates - r.untimed} of ${r.received + r.duplicates}`);
+  // Said once when it holds for every pair of a (dir, size, mode); the pairs that differ after it.
+  const isTotal = (r: (typeof marked)[number]): boolean => typeof r.pair !== 'number';
+  const pairsOf = new Set(rows.filter((r) => typeof r.pair === 'number').map((r) => r.pair)).size;
+  const groups = new Map<string, typeof marked>();
+  for (const r of marked.filter((x) => !isTotal(x))) {
+    const k = `${r.dir} ${r.size} ${r.mode}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const clause = (r: (typeof marked)[number]): string => `${r.received + r.duplicates - r.untimed} of ${r.received + r.duplicates}`;
+  const parts: string[] = [];
+  for (const [k, rs] of groups) {
+    if (pairsOf === 1) {
+      parts.push(...rs.map((r) => `${r.pair} ${k}: ${clause(r)}`));
+      continue;
+    }
+    const counts = new Map<string, number>();
+    for (const r of rs) counts.set(clause(r), (counts.get(clause(r)) ?? 0) + 1);
+    const [common, n] = [...counts].sort((a, b) => b[1] - a[1])[0];
+    const others = rs.filter((r) => clause(r) !== common).map((r) => `pair ${r.pair} ${clause(r)}`);
+    const where = n === pairsOf ? 'every pair' : `${n} of ${pairsOf} pairs`;
+    parts.push(`${k}: ${common} on ${where}${others.length ? `, ${others.join(', ')}` : ''}`);
+  }
+  for (const r of marked.filter(isTotal)) parts.push(`${r.pair} ${r.dir} ${r.size} ${r.mode}: ${clause(r)}`);
   const every = [...new Set(marked.filter((r) => r.txStampEvery).map((r) => r.txStampEvery))].join('/');
   const why = !every
     ? 'no kernel TX stamp, or under 16 bytes of payload'
