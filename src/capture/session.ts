@@ -254,15 +254,46 @@ export class CaptureSession {
       n += p.fast ? p.ring.drainBlocks(p.fast.walk) : p.ring.drain(p.handler, this.#left === Infinity ? Infinity : this.#left);
       if (this.#left <= 0) break;
     }
-    if (this.#pending.length) {
-      const batch = this.#pending;
-      this.#pending = [];
-      if (this.#ports.length > 1) batch.sort((a, b) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
-      for (const f of batch) this.#opts.onFrame!(f);
-      this.#opts.onBatchEnd?.();
-    }
+    this.#emit(this.#left <= 0);
     if (this.#left <= 0) this.#finish('count');
     return n;
+  }
+
+  /** a re-look scheduled for frames held back by #emit */
+  #recheck: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Print what was taken, in time order across interfaces, as tcpdump -i any gives it. Each
+   * ring hands over its frames in blocks, a block at most its retire timeout late, so a frame
+   * of one interface can arrive after a later one of another: with several interfaces, frames
+   * are held until they are older than twice the longest retire timeout (by then every ring
+   * has handed over whatever came before them), then go out merged. `all`: everything now
+   * (the end of the capture).
+   */
+  #emit(all: boolean): void {
+    if (!this.#pending.length) return;
+    let batch = this.#pending;
+    this.#pending = [];
+    if (this.#ports.length > 1) {
+      batch.sort((a, b) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
+      if (!all) {
+        const holdMs = Math.max(...this.#ports.map((p) => p.ring.retireMs)) * 2 + 5;
+        const mark = BigInt(Date.now() - holdMs) * 1_000_000n;
+        let k = 0;
+        while (k < batch.length && batch[k].tsNs <= mark) k++;
+        this.#pending = batch.slice(k);
+        batch = batch.slice(0, k);
+        if (this.#pending.length && !this.#recheck) {
+          this.#recheck = setTimeout(() => {
+            this.#recheck = null;
+            if (!this.#finished) this.#drainAll();
+          }, holdMs + 1);
+        }
+      }
+    }
+    if (!batch.length) return;
+    for (const f of batch) this.#opts.onFrame!(f);
+    this.#opts.onBatchEnd?.();
   }
 
   #checkGone(): void {
@@ -340,6 +371,10 @@ export class CaptureSession {
       // the last frames: everything the kernel has handed over by now
       this.#drainAll();
     }
+    // and the frames held back for the merge
+    if (reason !== 'error') this.#emit(true);
+    if (this.#recheck) clearTimeout(this.#recheck);
+    this.#recheck = null;
     this.#finished = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;

@@ -165,3 +165,33 @@ describePriv('capture -w - (standard output)', () => {
     expect(readdirSync('.').includes('-')).toBe(false); // no file named "-"
   });
 });
+
+describePriv('capture on both ends prints in time order', () => {
+  it('lines of two interfaces come out merged by timestamp, as tcpdump -i any gives them', async () => {
+    pair = makePair();
+    const p = pair;
+    const cap = spawn(process.execPath, [VPING, 'capture', `${p.ns1}:${p.if1}`, `${p.ns2}:${p.if2}`, 'icmp', '-c', '800', '--nano', '-tt'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    cap.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    cap.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((res) => {
+      const t = setInterval(() => {
+        if (err.includes('listening on')) {
+          clearInterval(t);
+          res();
+        }
+      }, 20);
+    });
+    spawnSync('ip', ['netns', 'exec', p.ns1, 'ping', '-q', '-c', '300', '-i', '0.002', p.addr2]);
+    expect(await new Promise<number | null>((res) => cap.on('exit', (c) => res(c)))).toBe(0);
+    const ts = out.trim().split('\n').map((l) => l.split(' ')[0]);
+    expect(ts).toHaveLength(800);
+    const ns = ts.map((t) => BigInt(t.replace('.', '')));
+    const inOrder = ns.every((v, i) => i === 0 || ns[i - 1] <= v);
+    expect(inOrder).toBe(true);
+    // both ends are in it
+    expect(out).toContain(`${p.ns1}:${p.if1} Out`);
+    expect(out).toContain(`${p.ns2}:${p.if2} In `);
+  });
+});
