@@ -6,9 +6,8 @@
 // ends the program quietly, as tcpdump ends on SIGPIPE (status 128 + 13).
 import { writeSync } from 'node:fs';
 import { POLLFD } from '../src/sys/socket.js';
-import { pollSoft } from '../src/sys/libc.js';
+import { POLLOUT, pollSoft } from '../src/sys/libc.js';
 
-const POLLOUT = 4;
 const pfd = Buffer.alloc(POLLFD.size);
 const SIZE = 256 << 10;
 

@@ -116,6 +116,7 @@ export const MSG_DONTWAIT = 0x40;
 export const MSG_WAITFORONE = 0x10000;
 export const MSG_ERRQUEUE = 0x2000;
 export const POLLIN = 0x1;
+export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 export const POLLNVAL = 0x20;

@@ -49,7 +49,7 @@ describe('ABI tables against the C headers', () => {
   it('socket, poll and open numbers in libc.ts', () => {
     const names = ['AF_INET', 'AF_INET6', 'AF_NETLINK', 'AF_PACKET', 'SOCK_RAW', 'SOCK_DGRAM', 'SOCK_CLOEXEC', 'SOCK_NONBLOCK',
       'O_CREAT', 'O_EXCL', 'O_NONBLOCK', 'O_CLOEXEC', 'O_DIRECTORY', 'O_NOFOLLOW', 'MSG_DONTWAIT', 'MSG_ERRQUEUE', 'MSG_WAITFORONE',
-      'MSG_PEEK', 'MSG_TRUNC', 'POLLIN', 'POLLERR', 'POLLHUP', 'POLLNVAL', 'SOL_SOCKET', 'SO_RCVBUF', 'SO_SNDBUF', 'SO_TIMESTAMPNS',
+      'MSG_PEEK', 'MSG_TRUNC', 'POLLIN', 'POLLOUT', 'POLLERR', 'POLLHUP', 'POLLNVAL', 'SOL_SOCKET', 'SO_RCVBUF', 'SO_SNDBUF', 'SO_TIMESTAMPNS',
       'SO_TIMESTAMPING', 'SO_BINDTODEVICE', 'SO_ATTACH_FILTER', 'SO_MARK'];
     const c = cValues(names.map((n) => `P(${n})`).join(' '));
     for (const n of names) expect((libc as unknown as Record<string, number>)[n], n).toBe(c.get(n));
