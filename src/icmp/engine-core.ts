@@ -1,8 +1,10 @@
-// The engine's loop: it owns one raw ICMP socket and runs on a worker thread (engine.ts
-// starts it). It sends with sendmmsg and receives with recvmmsg into preallocated pinned
-// buffers, takes kernel software timestamps (SO_TIMESTAMPING: TX from the error queue,
-// RX with each reply), and keeps ping's statistics. Nothing is allocated per packet on the
-// flood path; per-reply events are built only when someone prints them.
+// The engine's I/O around the pinger (pinger.ts: the schedule, pipe and end of a run): it owns
+// one ICMP socket (raw, or a datagram socket without privileges) and runs on a worker thread
+// (engine.ts starts it; several engines share one in runShared). It sends with sendmmsg and
+// receives with recvmmsg into preallocated pinned buffers, takes kernel software timestamps
+// (SO_TIMESTAMPING: TX from the error queue, RX with each reply), and keeps ping's
+// statistics. Nothing is allocated per packet on the flood path; per-reply events are built
+// only when someone prints them.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SysError, UsageError, VpingError } from '../sys/errors.js';
