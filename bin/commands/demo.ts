@@ -2,12 +2,11 @@
 // Each step prints the vping command that does it (and the ip command it replaces);
 // the lab is removed at the end unless --keep.
 import type { Command } from 'commander';
-import { addNetns, delNetns, existsNetns } from '../../src/ns/netns.js';
+import { addNetns, delNetns, existsNetns, markMade, markPending, unmark } from '../../src/ns/netns.js';
 import { Rtnl } from '../../src/link/rtnl.js';
 import { showAddrText } from '../../src/iproute/show.js';
 import { netnsList } from '../../src/iproute/netns-list.js';
 import { waitOperUp } from '../../src/lab/lab.js';
-import { markMade, markPending, unmark } from '../../src/lab/marks.js';
 import { UsageError, VpingError } from '../../src/sys/errors.js';
 import { action, requireRoot } from '../run.js';
 import { runPing } from '../ping-run.js';

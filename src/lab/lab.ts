@@ -17,14 +17,15 @@
 //         vping did not make, or one holding interfaces the lab did not make, is refused
 //         unless `force`. Safe to run on a half-made lab, and twice.
 // status: what exists of it, end by end.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { VpingError } from '../sys/errors.js';
 import { AF_INET6 } from '../sys/libc.js';
 import { addNetns, delNetns, existsNetns, isNetnsMounted, openNetns, type NetNs } from '../ns/netns.js';
 import { IFF, RT_SCOPE } from '../netlink/consts.js';
 import { Rtnl, type AddrInfo, type LinkInfo } from '../link/rtnl.js';
 import { labPairs, resolveLab, type LabInput, type LabPair, type LabSpec } from './spec.js';
-import { madeByVping, markMade, markPending, unmark, withLabLock } from './marks.js';
+import { madeByVping, markMade, markPending, unmark } from '../ns/netns.js';
+import { close, flock, open, LOCK_EX, LOCK_UN, O_CREAT, O_RDONLY } from '../sys/libc.js';
 
 const OPER = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 
@@ -433,4 +434,22 @@ function labDownLocked(spec: LabSpec, opts: LabDownOptions): LabResult {
   }
   const message = removed === 0 ? 'lab down: nothing to remove' : `lab down: removed ${removed} pair${removed === 1 ? '' : 's'}`;
   return { action: 'down', changed: removed > 0, pairs: outcomes, message };
+}
+
+const LOCK_PATH = '/run/vping/lab.lock';
+
+/** Run fn holding the lab lock (flock on /run/vping/lab.lock): lab up and down, one at a time. */
+export function withLabLock<T>(fn: () => T): T {
+  mkdirSync('/run/vping', { recursive: true, mode: 0o755 });
+  const fd = open(LOCK_PATH, O_RDONLY | O_CREAT, 0o644);
+  try {
+    flock(fd, LOCK_EX, `flock(${LOCK_PATH})`);
+    try {
+      return fn();
+    } finally {
+      flock(fd, LOCK_UN);
+    }
+  } finally {
+    close(fd);
+  }
 }

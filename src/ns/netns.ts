@@ -5,7 +5,7 @@
 // every switch here is synchronous and undone in `finally` before control returns to
 // the event loop.
 
-import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { VpingError, SysError, UsageError } from '../sys/errors.js';
 import {
   CLONE_NEWNET, O_NOFOLLOW, nsTypeSoft, strerror, LOCK_EX, LOCK_UN, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED,
@@ -230,6 +230,7 @@ export function delNetns(name: string): void {
   // EINVAL: not a mount point (a stale file left by a killed `add`): still remove it.
   if (r < 0 && r !== -EINVAL) throw new SysError(`umount ${path}`, -r);
   unlink(path);
+  unmark(name);
 }
 
 /** Is there anything under the name in /run/netns (a namespace, or the stale file of a killed add)? */
@@ -286,4 +287,60 @@ export function nameOfNetns(ns: NetNs): string | null {
   if (ns.name) return ns.name;
   const key = nsKey(`/proc/self/fd/${ns.fd}`);
   return listNetnsNames().find((n) => nsKey(netnsPath(n)) === key) ?? null;
+}
+
+// ---- what vping made ----
+// A mark per namespace that vping's lab (and demo) add, so that a lab left half-built (a
+// SIGKILL, a power cut) can be finished or removed, while namespaces someone else made under
+// the same names are refused. A mark is a file /run/vping/netns/NAME, written BEFORE the
+// namespace is added ("pending": whatever a killed run leaves under that name is its own),
+// then holding the namespace's inode (dev:ino of the nsfs file) once it exists. A mark whose
+// inode differs from the namespace now under that name is stale: that namespace was made by
+// someone else, later. delNetns removes the mark with the name. /run is a tmpfs: marks go
+// with the namespaces at reboot.
+
+export const MARK_DIR = '/run/vping/netns';
+
+const markPath = (name: string): string => `${MARK_DIR}/${name}`;
+
+function inodeOf(name: string): string | null {
+  try {
+    const st = statSync(`${NETNS_RUN_DIR}/${name}`, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Before adding namespace NAME: whatever a killed run leaves under it is vping's. */
+export function markPending(name: string): void {
+  mkdirSync(MARK_DIR, { recursive: true, mode: 0o755 });
+  writeFileSync(markPath(name), 'pending\n');
+}
+
+/** After adding it: the mark names this namespace (its inode), no other. */
+export function markMade(name: string): void {
+  const ino = inodeOf(name);
+  if (ino) writeFileSync(markPath(name), `${ino}\n`);
+}
+
+/** Did vping make what is now under NAME in /run/netns (a namespace, or the stale file of a killed add)? */
+export function madeByVping(name: string): boolean {
+  let mark: string;
+  try {
+    mark = readFileSync(markPath(name), 'utf8').trim();
+  } catch {
+    return false;
+  }
+  if (mark === 'pending') return true;
+  if (inodeOf(name) === mark) return true;
+  // the namespace it named is gone (deleted by something else than vping), or another took
+  // the name since: the mark is stale, and goes
+  unmark(name);
+  return false;
+}
+
+/** Remove the mark of NAME (its namespace deleted, or never made). */
+export function unmark(name: string): void {
+  rmSync(markPath(name), { force: true });
 }

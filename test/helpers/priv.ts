@@ -1,6 +1,7 @@
 // Privileged tests: they need root (namespaces, netlink writes, raw sockets). Without
 // root they are skipped with a reason printed once; with CI=true a skip is a failure.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { describe } from 'vitest';
 
@@ -48,5 +49,7 @@ export function removeNetns(...names: string[]): void {
     } catch {
       /* not there */
     }
+    // and the mark vping's lab left for it (lab up marks what it makes)
+    rmSync(`/run/vping/netns/${n}`, { force: true });
   }
 }
