@@ -6,7 +6,7 @@
 //         half-made (a namespace missing or a stale file, an end without its veth or address) is removed
 //         and built again, and so is one that differs otherwise (a link down, an address gone)
 //         when `repair` is asked; anything else in between (namespaces vping did not make, or
-//         holding other interfaces) is a conflict, reported before anything is made. vping marks what it makes and holds a lock meanwhile (marks.ts). Building: `ip netns add` for both ends, then from
+//         holding other interfaces) is a conflict, reported before anything is made. vping marks what it makes (ns/netns.ts) and holds a lock meanwhile (withLabLock). Building: `ip netns add` for both ends, then from
 //         a socket inside the first namespace ONE sendmsg with `lo up` and the veth create
 //         (the peer created directly in the second namespace via IFLA_NET_NS_FD, the name
 //         checked where it lives, never in the caller's namespace), one RTM_GETLINK for the

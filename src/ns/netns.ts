@@ -5,7 +5,7 @@
 // every switch here is synchronous and undone in `finally` before control returns to
 // the event loop.
 
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { VpingError, SysError, UsageError } from '../sys/errors.js';
 import {
   CLONE_NEWNET, O_NOFOLLOW, nsTypeSoft, strerror, LOCK_EX, LOCK_UN, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED,
@@ -318,10 +318,13 @@ export function markPending(name: string): void {
   writeFileSync(markPath(name), 'pending\n');
 }
 
-/** After adding it: the mark names this namespace (its inode), no other. */
+/** After adding it: the mark names this namespace (its inode), no other. Replaced whole (rename), never seen half-written. */
 export function markMade(name: string): void {
   const ino = inodeOf(name);
-  if (ino) writeFileSync(markPath(name), `${ino}\n`);
+  if (!ino) return;
+  const tmp = `${markPath(name)}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${ino}\n`);
+  renameSync(tmp, markPath(name));
 }
 
 /** Did vping make what is now under NAME in /run/netns (a namespace, or the stale file of a killed add)? */
@@ -332,7 +335,8 @@ export function madeByVping(name: string): boolean {
   } catch {
     return false;
   }
-  if (mark === 'pending') return true;
+  // empty: a write cut short by a kill (marks written before this one were whole)
+  if (mark === 'pending' || mark === '') return true;
   if (inodeOf(name) === mark) return true;
   // the namespace it named is gone (deleted by something else than vping), or another took
   // the name since: the mark is stale, and goes
