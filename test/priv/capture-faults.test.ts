@@ -33,7 +33,7 @@ async function startCapture(argv: string[], wrap?: (cmd: string[]) => string[]):
   const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<Run>((res) => child.on('exit', (code) => res({ code, err })));
+  const done = new Promise<Run>((res) => child.on('close', (code) => res({ code, err })));
   await new Promise<void>((res, rej) => {
     const t = setInterval(() => {
       if (err.includes('listening on')) {
@@ -154,8 +154,8 @@ describePriv('capture -w - (standard output)', () => {
     });
     spawnSync('ip', ['netns', 'exec', p.ns1, 'ping', '-c', '3', '-i', '0.05', p.addr2]);
     const [c1, c2] = await Promise.all([
-      new Promise<number | null>((res) => cap.on('exit', (c) => res(c))),
-      new Promise<number | null>((res) => td.on('exit', (c) => res(c))),
+      new Promise<number | null>((res) => cap.on('close', (c) => res(c))),
+      new Promise<number | null>((res) => td.on('close', (c) => res(c))),
     ]);
     expect(c1).toBe(0);
     expect(c2).toBe(0);
@@ -184,7 +184,7 @@ describePriv('capture on both ends prints in time order', () => {
       }, 20);
     });
     spawnSync('ip', ['netns', 'exec', p.ns1, 'ping', '-q', '-c', '300', '-i', '0.002', p.addr2]);
-    expect(await new Promise<number | null>((res) => cap.on('exit', (c) => res(c)))).toBe(0);
+    expect(await new Promise<number | null>((res) => cap.on('close', (c) => res(c)))).toBe(0);
     const ts = out.trim().split('\n').map((l) => l.split(' ')[0]);
     expect(ts).toHaveLength(800);
     const ns = ts.map((t) => BigInt(t.replace('.', '')));

@@ -315,7 +315,7 @@ describePriv('lab up after a kill, at the same time, and under Ctrl-C', () => {
       let err = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      c.on('exit', (code) => res({ code, out, err }));
+      c.on('close', (code) => res({ code, out, err }));
     });
     const rs = await Promise.all([run(), run()]);
     expect(rs.map((r) => [r.code, r.err])).toEqual([[0, ''], [0, '']]);
@@ -339,7 +339,7 @@ describePriv('lab up after a kill, at the same time, and under Ctrl-C', () => {
         }
       }, 1);
     });
-    const code = await new Promise<number | null>((res) => c.on('exit', (x) => res(x)));
+    const code = await new Promise<number | null>((res) => c.on('close', (x) => res(x)));
     expect(code).toBe(130);
     expect(err.trim()).toBe('vping: lab up: SIGINT came during the build; the lab was finished first (vping lab down removes it)');
     expect(vping(['lab', 'status', ...args]).status).toBe(0);

@@ -49,7 +49,7 @@ async function peakKiB(args: string[]): Promise<{ kib: number; code: number | nu
     }
   };
   const t = setInterval(sample, 10);
-  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
   clearInterval(t);
   return { kib: peak, code, out };
 }
@@ -96,7 +96,7 @@ describe('capture -r streams', () => {
         out += d.toString();
         if (out.includes('\n')) res();
       }));
-      const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+      const exited = new Promise<number | null>((res) => child.on('close', (c) => res(c)));
       // opening for writing waits for the reader; the header and the first record only
       const w = openSync(fifo, 'w');
       writeSync(w, bytes, 0, 24 + 16 + 98);
