@@ -322,7 +322,8 @@ export function markPending(name: string): void {
 export function markMade(name: string): void {
   const ino = inodeOf(name);
   if (!ino) return;
-  const tmp = `${markPath(name)}.${process.pid}.tmp`;
+  // one writer per name at a time (lab up and down hold the lab lock); unmark removes a tmp a kill left
+  const tmp = `${markPath(name)}.tmp`;
   writeFileSync(tmp, `${ino}\n`);
   renameSync(tmp, markPath(name));
 }
@@ -347,4 +348,5 @@ export function madeByVping(name: string): boolean {
 /** Remove the mark of NAME (its namespace deleted, or never made). */
 export function unmark(name: string): void {
   rmSync(markPath(name), { force: true });
+  rmSync(`${markPath(name)}.tmp`, { force: true });
 }

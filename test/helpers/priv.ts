@@ -51,5 +51,6 @@ export function removeNetns(...names: string[]): void {
     }
     // and the mark vping's lab left for it (lab up marks what it makes)
     rmSync(`/run/vping/netns/${n}`, { force: true });
+    rmSync(`/run/vping/netns/${n}.tmp`, { force: true });
   }
 }
