@@ -233,8 +233,7 @@ export class CaptureSession {
     try {
       return this.#drainAllOnce();
     } catch (e) {
-      this.error = e instanceof Error ? e : new Error(String(e));
-      this.#finish('error');
+      this.abort(e);
       return 0;
     }
   }

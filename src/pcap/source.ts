@@ -8,6 +8,8 @@
 // than moving it inside the old one, so a record's bytes are never overwritten under a
 // consumer that still holds them.
 import { readSync } from 'node:fs';
+import { POLLIN, pollSoft } from '../sys/libc.js';
+import { POLLFD } from '../sys/socket.js';
 
 export interface ByteSource {
   /** Bytes [off, off + n) of the stream; fewer only at end of file. `off` never goes back. */
@@ -22,7 +24,6 @@ export class MemorySource implements ByteSource {
 }
 
 const CHUNK = 256 * 1024;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export interface FdSourceOptions {
   /** called before a read that may block (a pipe with nothing in it): flush what is printed */
@@ -40,6 +41,8 @@ export class FdSource implements ByteSource {
   /** stream offset of buf[0] */
   private base = 0;
   private eof = false;
+  /** struct pollfd for waiting on a non-blocking descriptor */
+  private readonly pfd = Buffer.alloc(POLLFD.size);
   /** the one buffer, with `reuse` */
   private store: Uint8Array = new Uint8Array(0);
 
@@ -100,8 +103,10 @@ export class FdSource implements ByteSource {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
-          // a non-blocking descriptor (a pipe some other process set so): wait a little
-          Atomics.wait(sleeper, 0, 0, 2);
+          // a non-blocking descriptor (a pipe some other process set so): wait until it is readable
+          this.pfd.writeInt32LE(this.fd, POLLFD.fd);
+          this.pfd.writeInt16LE(POLLIN, POLLFD.events);
+          pollSoft(this.pfd, 1, -1);
           continue;
         }
         if (code === 'EINTR') continue;
