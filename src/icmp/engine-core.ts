@@ -1,32 +1,33 @@
 // The engine's I/O around the pinger (pinger.ts: the schedule, pipe and end of a run): it owns
 // one ICMP socket (raw, or a datagram socket without privileges) and runs on a worker thread
-// (engine.ts starts it; several engines share one in runShared). It sends with sendmmsg and
+// (engine.ts starts it; several engines share one in run-shared.ts). It sends with sendmmsg and
 // receives with recvmmsg into preallocated pinned buffers, takes kernel software timestamps
 // (SO_TIMESTAMPING: TX from the error queue, RX with each reply), and keeps ping's
 // statistics. Nothing is allocated per packet on the flood path; per-reply events are built
 // only when someone prints them.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { SysError, UsageError, VpingError } from '../sys/errors.js';
+import { UsageError } from '../sys/errors.js';
 import {
-  AF_INET, AF_INET6, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
-  SOL_SOCKET, SO_ATTACH_FILTER, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, bind, close,
-  CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME, clockGettimeInto, clockNs, clockResNs, schedYield, connect, getsockname, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, setsockopt, socket, strerror,
+  AF_INET, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_WAITFORONE, POLLERR, POLLIN,
+  SOL_SOCKET, SO_TIMESTAMPING, SO_TIMESTAMPNS, addressOf, close,
+  CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME, clockGettimeInto, clockNs, clockResNs, schedYield, pinned, ppollSoft, readSoft, setTimerSlackNs, recvmmsgSoft, sendmmsgSoft, strerror,
 } from '../sys/libc.js';
 import { lossPercent } from '../inet/number.js';
-import { withNetns } from '../ns/netns.js';
 import { csumFinish, csumPartial } from '../inet/checksum.js';
 import { formatSockaddr } from './addr.js';
 import { Kind, ParsedPacket, familyFor, inetDgram, type IcmpFamily } from './family.js';
 import { MININTERVAL_NS, Pinger } from './pinger.js';
 import { ICMP_HDR, PAYLOAD } from './layout.js';
-import { IP_RECVTTL, IP_TTL, CMSG, SOCKADDR_IN, SOCKADDR_IN6, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING, SO_RCVTIMEO, SO_SNDTIMEO, cmsgAlign } from '../sys/socket.js';
+import { IP_TTL, CMSG, SOCKADDR_IN, SOCKADDR_IN6, IPPROTO_IP, IPPROTO_IPV6, IP_RECVERR, IPV6_RECVERR, IPV6_HOPLIMIT, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, SO_EE_ORIGIN_TIMESTAMPING } from '../sys/socket.js';
 import {
   Histogram, IputilsSums, histParts, iputilsFigures, pingTimeMs, sumsParts, type Clock, type FlowParts, type Stats,
 } from './stats.js';
 import type { FloodTick, PingEvent, ReadyInfo, WorkerMessage } from './events.js';
 import { IcmpParseError } from './errors.js';
-import { EACCES, EADDRINUSE, EAGAIN, EINTR, EMSGSIZE, ENOBUFS, ENOMEM, EPERM } from '../sys/errno.js';
+import { MsgVec } from './msgvec.js';
+import { openSocket } from './socket.js';
+import { CmsgCursor, timespecNsSince } from '../sys/cmsg.js';
+import { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, ENOMEM } from '../sys/errno.js';
 
 /** Everything the loop needs, already checked and resolved (structured-clone friendly). */
 export interface EngineConfig {
@@ -137,311 +138,6 @@ const MAX_BATCH = 64;
 const nowNs = (): number => Math.round(performance.now() * 1e6);
 const realUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
-/** A vector of `n` mmsghdrs, each with one iovec (and optional name/control), in pinned memory. */
-class MsgVec {
-  readonly vec: Buffer;
-  readonly dv: DataView;
-  readonly iov: Buffer;
-  readonly data: Buffer;
-  readonly names: Buffer | null;
-  readonly ctl: Buffer | null;
-  /** the control area as u32 words (pinned buffers start at offset 0, 8-aligned) */
-  readonly ctl32: Uint32Array | null;
-  /** one view per slot's data, made once (no allocation per packet) */
-  readonly slots: Uint8Array[];
-  /** slots the kernel wrote on the last call (their lengths need restoring) */
-  dirty: number;
-  constructor(readonly n: number, readonly slot: number, nameSize: number, readonly ctlSize: number) {
-    this.vec = pinned(n * MMSGHDR.size);
-    this.dv = new DataView(this.vec.buffer, this.vec.byteOffset, this.vec.byteLength);
-    this.iov = pinned(n * IOVEC.size);
-    this.data = pinned(Math.max(1, n * slot));
-    this.names = nameSize ? pinned(n * nameSize) : null;
-    this.ctl = ctlSize ? pinned(n * ctlSize) : null;
-    this.ctl32 = this.ctl ? new Uint32Array(this.ctl.buffer, this.ctl.byteOffset, this.ctl.byteLength >>> 2) : null;
-    this.slots = [];
-    for (let i = 0; i < n; i++) this.slots.push(this.data.subarray(i * slot, (i + 1) * slot));
-    this.dirty = 0;
-    const iovDv = new DataView(this.iov.buffer, this.iov.byteOffset, this.iov.byteLength);
-    const dataAddr = addressOf(this.data);
-    const iovAddr = addressOf(this.iov);
-    const nameAddr = this.names ? addressOf(this.names) : 0n;
-    const ctlAddr = this.ctl ? addressOf(this.ctl) : 0n;
-    for (let i = 0; i < n; i++) {
-      iovDv.setBigUint64(i * IOVEC.size + IOVEC.base, dataAddr + BigInt(i * slot), true);
-      iovDv.setBigUint64(i * IOVEC.size + IOVEC.len, BigInt(slot), true);
-      const m = i * MMSGHDR.size;
-      this.dv.setBigUint64(m + MMSGHDR.iov, iovAddr + BigInt(i * IOVEC.size), true);
-      this.dv.setBigUint64(m + MMSGHDR.iovlen, 1n, true);
-      if (this.names) {
-        this.dv.setBigUint64(m + MMSGHDR.name, nameAddr + BigInt(i * nameSize), true);
-        this.dv.setUint32(m + MMSGHDR.namelen, nameSize, true);
-      }
-      if (this.ctl) {
-        this.dv.setBigUint64(m + MMSGHDR.control, ctlAddr + BigInt(i * ctlSize), true);
-        this.dv.setBigUint64(m + MMSGHDR.controllen, BigInt(ctlSize), true);
-      }
-    }
-  }
-  /** Restore the lengths the kernel rewrote, for the first k slots. */
-  reset(k: number, nameSize: number): void {
-    const dv = this.dv;
-    for (let i = 0; i < k; i++) {
-      const m = i * MMSGHDR.size;
-      if (nameSize) dv.setUint32(m + MMSGHDR.namelen, nameSize, true);
-      if (this.ctlSize) {
-        dv.setUint32(m + MMSGHDR.controllen, this.ctlSize, true);
-        dv.setUint32(m + MMSGHDR.controllen + 4, 0, true);
-      }
-      dv.setInt32(m + MMSGHDR.flags, 0, true);
-    }
-  }
-  msgLen(i: number): number {
-    return this.dv.getUint32(i * MMSGHDR.size + MMSGHDR.len, true);
-  }
-  controlLen(i: number): number {
-    return this.dv.getUint32(i * MMSGHDR.size + MMSGHDR.controllen, true);
-  }
-}
-
-/** net.ipv4.ping_group_range as the kernel prints it ("1\t0": nobody), for messages. */
-function pingGroupRange(): string {
-  try {
-    return readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().replace(/\s+/, ' ');
-  } catch {
-    return '?';
-  }
-}
-
-/**
- * A raw ICMP socket, or, when raw is refused (no CAP_NET_RAW), an ICMP datagram socket as
- * iputils falls back to: the kernel allows it to the groups in net.ipv4.ping_group_range,
- * owns the echo id (bound here as the socket's port: cfg.id, or another when taken) and
- * delivers only this socket's replies.
- */
-function openIcmpSocket(fam: IcmpFamily): { fd: number; dgram: boolean } {
-  try {
-    return { fd: socket(fam.af, SOCK_RAW | SOCK_CLOEXEC, fam.proto), dgram: false };
-  } catch (e) {
-    if (!(e instanceof SysError && (e.errno === EPERM || e.errno === EACCES))) throw e;
-  }
-  let fd: number;
-  try {
-    fd = socket(fam.af, SOCK_DGRAM | SOCK_CLOEXEC, fam.proto);
-  } catch (e) {
-    if (e instanceof SysError && (e.errno === EPERM || e.errno === EACCES)) {
-      throw new VpingError(e.code, `ping needs root (CAP_NET_RAW) or a group in net.ipv4.ping_group_range (now ${pingGroupRange()}): ${strerror(e.errno)}`);
-    }
-    throw e;
-  }
-  return { fd, dgram: true };
-}
-
-function openSocket(cfg: EngineConfig, fam: IcmpFamily): { fd: number; kernelTs: boolean; source: ReadyInfo['source']; dgram: boolean; id: number } {
-  return withNetns(cfg.netns, () => {
-    const { fd, dgram } = openIcmpSocket(fam);
-    let id = cfg.id;
-    try {
-      if (dgram) id = bindEchoId(fd, cfg, fam);
-      let source: ReadyInfo['source'] = null;
-      if (cfg.iface !== null) {
-        const dev = Buffer.from(cfg.iface + '\0');
-        try {
-          setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev);
-        } catch (e) {
-          if (e instanceof SysError) throw new VpingError(e.code, `SO_BINDTODEVICE ${cfg.iface}: ${strerror(e.errno)}`);
-          throw e;
-        }
-      }
-      if (cfg.source !== null && !dgram) {
-        try {
-          bind(fd, fam.sockaddr(Uint8Array.from(cfg.source)));
-        } catch (e) {
-          if (e instanceof SysError) throw new VpingError(e.code, `bind: ${strerror(e.errno)}`);
-          throw e;
-        }
-      }
-      if (cfg.iface !== null || cfg.source !== null) source = { address: probeSource(cfg, fam), iface: cfg.iface ?? '' };
-      if (cfg.ttl !== null) {
-        try {
-          setsockopt(fd, fam.ttlOpt.level, fam.ttlOpt.name, cfg.ttl);
-        } catch (e) {
-          if (e instanceof SysError) throw new VpingError(e.code, `cannot set unicast time-to-live: ${strerror(e.errno)}`);
-          throw e;
-        }
-      }
-      if (!dgram) {
-        // a datagram socket gets only its own echo replies: no type filter, no id filter
-        const f = fam.filter();
-        setsockopt(fd, f.level, f.name, f.value, 'setsockopt(ICMP_FILTER)');
-        if (cfg.idFilter) attachIdFilter(fd, cfg.family, cfg.id);
-      } else if (fam.af === AF_INET) {
-        // no IP header comes with the reply: its TTL as a control message
-        setsockopt(fd, IPPROTO_IP, IP_RECVTTL, 1, 'setsockopt(IP_RECVTTL)');
-      }
-      if (fam.af === AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, 'setsockopt(IPV6_RECVHOPLIMIT)');
-      // IP_RECVERR as iputils: without it a raw socket's send reports success for a probe the
-      // qdisc dropped (the kernel swallows ENOBUFS), so a shaper's drops would pass for loss.
-      // With it the send fails with ENOBUFS and is retried; ICMP errors also land on the error
-      // queue (drained and set aside: the engine reads them from the packets themselves).
-      if (fam.af === AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1, 'setsockopt(IPV6_RECVERR)');
-      else setsockopt(fd, IPPROTO_IP, IP_RECVERR, 1, 'setsockopt(IP_RECVERR)');
-      const buf = Math.max(65536, (cfg.datalen + 128) * Math.max(cfg.preload, 64));
-      try {
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, Math.min(buf * 4, 16 << 20));
-      } catch {
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, buf);
-      }
-      // Back-pressure as iputils: a send buffer of about one packet, so an echo waiting in a
-      // qdisc (tbf, htb) holds the socket and the next send waits for room (SO_SNDTIMEO)
-      // instead of overflowing the queue — a probe dropped by our own sender is not loss.
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, sndbufEstimate(cfg.datalen, cfg.family));
-      // struct timeval { tv_sec @0; tv_usec @8 }: tv_usec must stay below 1e6 (EDOM)
-      const sndtimeo = Buffer.alloc(16);
-      const us = sendTimeoutUs(cfg.intervalMs);
-      sndtimeo.writeBigInt64LE(BigInt(Math.floor(us / 1e6)), 0);
-      sndtimeo.writeBigInt64LE(BigInt(us % 1e6), 8);
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, sndtimeo, 'setsockopt(SO_SNDTIMEO)');
-      let kernelTs = cfg.kernelTimestamps;
-      if (kernelTs) {
-        try {
-          // RX stamps through SO_TIMESTAMPNS (a 32-byte cmsg on every reply: the end of the
-          // default span). TX stamps through SO_TIMESTAMPING on the error queue, keyed by
-          // OPT_ID: TX_SCHED as the request enters the qdisc, TX_SOFTWARE as it leaves
-          // through the device; with sampling they are asked per message (a cmsg on sendmsg).
-          // OPT_RX_FILTER keeps SOFTWARE's reporting flag from adding a second RX copy.
-          const tx = cfg.txStampEvery === 1 ? SOF_TIMESTAMPING.TX_SOFTWARE | SOF_TIMESTAMPING.TX_SCHED : 0;
-          setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING,
-            tx | SOF_TIMESTAMPING.SOFTWARE | SOF_TIMESTAMPING.OPT_ID | SOF_TIMESTAMPING.OPT_TSONLY | SOF_TIMESTAMPING.OPT_RX_FILTER);
-          setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
-        } catch {
-          // no kernel stamps: hrtime only
-          kernelTs = false;
-        }
-      }
-      if (cfg.flood || cfg.intervalMs === 0) {
-        // blocking receive waits at most ping's MININTERVAL, so the loop can send again
-        const tv = Buffer.alloc(16);
-        tv.writeBigInt64LE(0n, 0);
-        tv.writeBigInt64LE(10000n, 8);
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 'setsockopt(SO_RCVTIMEO)');
-      }
-      return { fd, kernelTs, source, dgram, id };
-    } catch (e) {
-      close(fd);
-      throw e;
-    }
-  });
-}
-
-/**
- * Bind an ICMP datagram socket to its echo id (the kernel's "port"): cfg.id, or when another
- * socket holds it, one the kernel picks (port 0), read back. With -I ADDR, bound to it too.
- */
-function bindEchoId(fd: number, cfg: EngineConfig, fam: IcmpFamily): number {
-  const sa = fam.sockaddr(Uint8Array.from(cfg.source ?? new Uint8Array(fam.addrLen)));
-  for (const port of [cfg.id, 0]) {
-    sa.writeUInt16BE(port, 2);
-    try {
-      bind(fd, sa);
-      return getsockname(fd).readUInt16BE(2);
-    } catch (e) {
-      if (!(e instanceof SysError && e.errno === EADDRINUSE && port !== 0)) {
-        if (e instanceof SysError) throw new VpingError(e.code, `bind: ${strerror(e.errno)}`);
-        throw e;
-      }
-    }
-  }
-  throw new VpingError('EADDRINUSE', 'bind: no echo id free');
-}
-
-/**
- * iputils' estimate of the memory one probe takes in the socket (ping.c): the ICMP message plus,
- * per started 512 bytes, room for headers and the kernel's overhead. Used as SO_SNDBUF.
- */
-export function sndbufEstimate(datalen: number, family: 4 | 6): number {
-  const hold = datalen + 8;
-  return hold + Math.trunc((hold + 511) / 512) * ((family === 4 ? 20 : 40) + 16 + 64 + 160);
-}
-
-/** ping's SO_SNDTIMEO in µs: the interval, at least 10 ms (SCHINT), at most 1 s. */
-export function sendTimeoutUs(intervalMs: number): number {
-  return Math.min(1000, Math.max(MININTERVAL_NS / 1e6, intervalMs)) * 1000;
-}
-
-// struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; } (linux/filter.h), 8 bytes
-const BPF = {
-  /** BPF_LDX|BPF_B|BPF_MSH: X = 4*([k]&0xf) */
-  LDX_MSH: 0xb1,
-  /** BPF_LD|BPF_B|BPF_ABS / BPF_LD|BPF_H|BPF_ABS */
-  LDB_ABS: 0x30, LDH_ABS: 0x28,
-  /** BPF_LD|BPF_B|BPF_IND / BPF_LD|BPF_H|BPF_IND */
-  LDB_IND: 0x50, LDH_IND: 0x48,
-  /** BPF_JMP|BPF_JEQ|BPF_K */
-  JEQ: 0x15,
-  /** BPF_RET|BPF_K */
-  RET: 0x06,
-} as const;
-
-/**
- * The id filter as iputils' install_filter(): accept anything but an echo reply, and an echo
- * reply only with our id. A raw IPv4 socket sees the IP header first (its length from the
- * IHL nibble); a raw ICMPv6 socket sees the ICMPv6 header. Returns the program's instructions.
- */
-export function idFilterProgram(family: 4 | 6, id: number): [number, number, number, number][] {
-  if (family === 4) {
-    return [
-      [BPF.LDX_MSH, 0, 0, 0], // X = IP header length
-      [BPF.LDB_IND, 0, 0, 0], // A = icmp type
-      [BPF.JEQ, 0, 2, 0], // ICMP_ECHOREPLY? else accept
-      [BPF.LDH_IND, 0, 0, 4], // A = icmp id
-      [BPF.JEQ, 0, 1, id],
-      [BPF.RET, 0, 0, 0xffffffff],
-      [BPF.RET, 0, 0, 0],
-    ];
-  }
-  return [
-    [BPF.LDB_ABS, 0, 0, 0], // A = icmp6 type
-    [BPF.JEQ, 0, 2, 129], // ICMP6_ECHO_REPLY? else accept
-    [BPF.LDH_ABS, 0, 0, 4], // A = icmp6 id
-    [BPF.JEQ, 0, 1, id],
-    [BPF.RET, 0, 0, 0xffffffff],
-    [BPF.RET, 0, 0, 0],
-  ];
-}
-
-function attachIdFilter(fd: number, family: 4 | 6, id: number): void {
-  const prog = idFilterProgram(family, id);
-  const ins = pinned(prog.length * 8);
-  prog.forEach(([code, jt, jf, k], i) => {
-    ins.writeUInt16LE(code, i * 8);
-    ins[i * 8 + 2] = jt;
-    ins[i * 8 + 3] = jf;
-    ins.writeUInt32LE(k >>> 0, i * 8 + 4);
-  });
-  // struct sock_fprog { unsigned short len; /* 6 bytes padding */ struct sock_filter *filter; }
-  const fprog = Buffer.alloc(16);
-  fprog.writeUInt16LE(prog.length, 0);
-  fprog.writeBigUInt64LE(addressOf(ins), 8);
-  // the kernel copies the program during the call
-  setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 'setsockopt(SO_ATTACH_FILTER)');
-}
-
-/** The source address the kernel would pick (a connected UDP socket; no packet is sent). */
-function probeSource(cfg: EngineConfig, fam: IcmpFamily): string {
-  const u = socket(fam.af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  try {
-    if (cfg.iface !== null) setsockopt(u, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(cfg.iface + '\0'));
-    if (cfg.source !== null) bind(u, fam.sockaddr(Uint8Array.from(cfg.source)));
-    const sa = fam.sockaddr(Uint8Array.from(cfg.dest));
-    sa.writeUInt16BE(1025, 2);
-    connect(u, sa);
-    return formatSockaddr(getsockname(u));
-  } finally {
-    close(u);
-  }
-}
-
 /** What ping's main loop keeps between turns (Engine.begin makes it). */
 export interface RunState {
   deadlineAt: number;
@@ -495,6 +191,8 @@ export class Engine extends Pinger {
   readonly rxStamp = new Float64Array(RX_SLOTS);
   readonly rxHops = new Int16Array(RX_SLOTS);
   readonly parsed = new ParsedPacket();
+  /** one cursor for every control area this engine reads */
+  readonly cmsg = new CmsgCursor();
   readonly baseSec: number;
   // counters (iputils names)
   nrepeats = 0;
@@ -726,23 +424,17 @@ export class Engine extends Pinger {
       this.eq.dirty = n;
       const c = this.eq.ctl as Buffer;
       for (let i = 0; i < n; i++) {
-        const clen = this.eq.controlLen(i);
-        const b = i * EQ_CTL_SIZE;
-        let off = 0;
         let ts = NaN;
         let key = -1;
         let info = -1;
-        while (off + CMSG.data <= clen) {
-          const len = c.readUInt32LE(b + off + CMSG.len);
-          if (len < CMSG.data || off + len > clen) break;
-          const level = c.readInt32LE(b + off + CMSG.level);
-          const type = c.readInt32LE(b + off + CMSG.type);
-          const d = b + off + CMSG.data;
-          if (level === SOL_SOCKET && type === SCM_TIMESTAMPING) {
-            ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
+        const m = this.cmsg.start(c, i * EQ_CTL_SIZE, this.eq.controlLen(i));
+        while (m.next()) {
+          const d = m.data;
+          if (m.level === SOL_SOCKET && m.type === SCM_TIMESTAMPING) {
+            ts = timespecNsSince(c, d, this.baseSec);
           } else if (
-            ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) &&
-            len >= CMSG.data + SOCK_EE.size
+            ((m.level === IPPROTO_IP && m.type === IP_RECVERR) || (m.level === IPPROTO_IPV6 && m.type === IPV6_RECVERR)) &&
+            m.len >= CMSG.data + SOCK_EE.size
           ) {
             const origin = c[d + SOCK_EE.origin];
             if (origin === SO_EE_ORIGIN_TIMESTAMPING) {
@@ -750,7 +442,6 @@ export class Engine extends Pinger {
               info = c.readUInt32LE(d + SOCK_EE.info);
             } else if (origin === SO_EE_ORIGIN.ICMP || origin === SO_EE_ORIGIN.ICMP6) icmp++;
           }
-          off += cmsgAlign(len);
         }
         if (key >= 0 && ts === ts) {
           if (info === SCM_TSTAMP.SCHED) this.schedStamp[this.keySeq[key & 0xffff]] = ts;
@@ -790,26 +481,19 @@ export class Engine extends Pinger {
       // kernel RX stamp (and IPv6 hop limit) from the control messages
       const clen = rx.controlLen(i);
       const b = i * CTL_SIZE;
-      let off = 0;
       let ts = NaN;
       let hops = -1;
       const w = b >>> 2;
       if (clen === RX_TS_CMSG_LEN && c32[w] === RX_TS_CMSG_LEN && c32[w + 2] === SOL_SOCKET && c32[w + 3] === SCM_TIMESTAMPNS) {
         // the common case, one SCM_TIMESTAMPNS and nothing else: read it in place
         ts = (c32[w + 4] + (c32[w + 5] | 0) * 4294967296 - this.baseSec) * 1e9 + c32[w + 6];
-        off = clen;
-      }
-      while (off + CMSG.data <= clen) {
-        const len = c.readUInt32LE(b + off + CMSG.len);
-        if (len < CMSG.data || off + len > clen) break;
-        const level = c.readInt32LE(b + off + CMSG.level);
-        const type = c.readInt32LE(b + off + CMSG.type);
-        const d = b + off + CMSG.data;
-        if (level === SOL_SOCKET && (type === SCM_TIMESTAMPNS || type === SCM_TIMESTAMPING)) {
-          ts = (c.readUInt32LE(d) + c.readInt32LE(d + 4) * 4294967296 - this.baseSec) * 1e9 + c.readUInt32LE(d + 8);
-        } else if (level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT) hops = c.readInt32LE(d);
-        else if (level === IPPROTO_IP && type === IP_TTL) hops = c.readInt32LE(d);
-        off += cmsgAlign(len);
+      } else {
+        const m = this.cmsg.start(c, b, clen);
+        while (m.next()) {
+          if (m.level === SOL_SOCKET && (m.type === SCM_TIMESTAMPNS || m.type === SCM_TIMESTAMPING)) ts = timespecNsSince(c, m.data, this.baseSec);
+          else if (m.level === IPPROTO_IPV6 && m.type === IPV6_HOPLIMIT) hops = c.readInt32LE(m.data);
+          else if (m.level === IPPROTO_IP && m.type === IP_TTL) hops = c.readInt32LE(m.data);
+        }
       }
       this.handle(i, rx.msgLen(i), tRecv, ts, hops);
     }
@@ -1234,56 +918,4 @@ export class Engine extends Pinger {
 /** Build and check the config's invariants that only the engine knows. */
 export function checkConfig(cfg: EngineConfig): void {
   if (cfg.dest.length !== (cfg.family === 4 ? 4 : 16)) throw new UsageError('destination address does not match the family');
-}
-
-/**
- * Several engines on one thread (bench's many pairs: a worker per core, not per pair): each
- * turn every engine sends what is due and says how long it may wait; one ppoll over all their
- * sockets and the thread's wake-up eventfd waits the shortest of those; every socket that
- * became readable is drained. An engine whose run is over is finished (its statistics to
- * `done(i, stats)`) and leaves the loop; the others go on. No spin and no blocking receive
- * (those serve one engine alone): a wait under a tick is a poll with that timeout.
- */
-export function runShared(engines: Engine[], sinks: EngineSink[], wakeFd: number, done: (i: number, stats: Stats) => void): void {
-  const n = engines.length;
-  const states = engines.map((e, i) => e.begin(sinks[i]));
-  const live = engines.map(() => true);
-  // struct pollfd × (n sockets + the eventfd)
-  const fds = pinned((n + 1) * POLLFD.size);
-  const dv = new DataView(fds.buffer, fds.byteOffset, fds.length);
-  for (let i = 0; i < n; i++) {
-    dv.setInt32(i * POLLFD.size + POLLFD.fd, engines[i].fd, true);
-    dv.setInt16(i * POLLFD.size + POLLFD.events, POLLIN, true);
-  }
-  dv.setInt32(n * POLLFD.size + POLLFD.fd, wakeFd, true);
-  dv.setInt16(n * POLLFD.size + POLLFD.events, POLLIN, true);
-  const wakeBuf = Buffer.alloc(8);
-  let left = n;
-  while (left > 0) {
-    let wait = Infinity;
-    for (let i = 0; i < n; i++) {
-      if (!live[i]) continue;
-      const t = engines[i].turn(states[i], sinks[i]);
-      if (t === null) {
-        live[i] = false;
-        left--;
-        // a finished engine's socket stays in the set, ignored (fd -1)
-        dv.setInt32(i * POLLFD.size + POLLFD.fd, -1, true);
-        done(i, engines[i].finish(sinks[i]));
-        continue;
-      }
-      wait = Math.min(wait, t < 0 ? 0 : t);
-    }
-    if (left === 0) break;
-    for (let i = 0; i <= n; i++) dv.setInt16(i * POLLFD.size + POLLFD.revents, 0, true);
-    const pr = ppollSoft(fds, n + 1, Math.min(wait, 1e9));
-    if (pr > 0) {
-      for (let i = 0; i < n; i++) {
-        const re = dv.getInt16(i * POLLFD.size + POLLFD.revents, true);
-        if (re && live[i]) engines[i].takeReady(re);
-      }
-      if (dv.getInt16(n * POLLFD.size + POLLFD.revents, true) & POLLIN) readSoft(wakeFd, wakeBuf, 8);
-    }
-    for (let i = 0; i < n; i++) if (live[i]) engines[i].afterWait(states[i], sinks[i]);
-  }
 }

@@ -3,7 +3,8 @@
 // the other (withNetns), then they run side by side. Every message carries its flow's index.
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorRecord, isVpingError } from '../sys/errors.js';
-import { Engine, runShared, type EngineConfig, type EngineMessage, type EngineSink } from './engine-core.js';
+import { runShared } from './run-shared.js';
+import { Engine, type EngineConfig, type EngineMessage, type EngineSink } from './engine-core.js';
 
 interface Data {
   flows: { cfg: EngineConfig; ctl: SharedArrayBuffer }[];

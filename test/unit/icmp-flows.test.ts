@@ -9,7 +9,8 @@ import {
 } from '../../src/icmp/stats.js';
 import { rttLine } from '../../src/icmp/format.js';
 import { splitFlows } from '../../src/icmp/engine.js';
-import { idFilterProgram, type EngineConfig } from '../../src/icmp/engine-core.js';
+import type { EngineConfig } from '../../src/icmp/engine-core.js';
+import { idFilterProgram } from '../../src/icmp/socket.js';
 import { validateOptions } from '../../src/icmp/options.js';
 
 /** A flow as the engine would record it: samples in µs feed iputils' sums, in ns the histograms. */

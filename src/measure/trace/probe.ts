@@ -15,8 +15,9 @@ import { withNetns } from '../../ns/netns.js';
 import { checksum } from '../../inet/checksum.js';
 import { Kind, ParsedPacket, familyFor, type IcmpFamily } from '../../icmp/family.js';
 import { ICMP_HDR } from '../../icmp/layout.js';
-import { CMSG, IOVEC, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, IP_RECVERR, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN, cmsgAlign } from '../../sys/socket.js';
+import { IOVEC, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVERR, IP_RECVERR, MMSGHDR, POLLFD, SCM_TIMESTAMPING, SCM_TSTAMP, SOCK_EE, SOF_TIMESTAMPING, SO_EE_ORIGIN } from '../../sys/socket.js';
 import { IcmpParseError } from '../../icmp/errors.js';
+import { CmsgCursor } from '../../sys/cmsg.js';
 import { TAG_OFFSET, TAG_SIZE, hex, type Probe } from './match.js';
 
 export interface EchoProber {
@@ -83,6 +84,7 @@ export function openProber(o: ProberOptions): EchoProber {
   eqIov.writeBigUInt64LE(addressOf(eqData), IOVEC.base);
   eqIov.writeBigUInt64LE(BigInt(eqData.length), IOVEC.len);
   const eqMsg = pinned(MMSGHDR.size);
+  const cursor = new CmsgCursor();
   let sent = 0;
 
   /** The TX_SCHED stamp of send number `key` (0-based), read off the error queue; null if none. */
@@ -99,20 +101,16 @@ export function openProber(o: ProberOptions): EchoProber {
       let ts: bigint | null = null;
       let sched = false;
       let k = -1;
-      for (let off = 0; off + CMSG.data <= clen;) {
-        const len = Number(eqCtl.readBigUInt64LE(off + CMSG.len));
-        if (len < CMSG.data || off + len > clen) break;
-        const level = eqCtl.readInt32LE(off + CMSG.level);
-        const type = eqCtl.readInt32LE(off + CMSG.type);
-        const d = off + CMSG.data;
-        if (level === SOL_SOCKET && type === SCM_TIMESTAMPING) ts = eqCtl.readBigInt64LE(d) * 1_000_000_000n + eqCtl.readBigInt64LE(d + 8);
-        else if ((level === IPPROTO_IP && type === IP_RECVERR) || (level === IPPROTO_IPV6 && type === IPV6_RECVERR)) {
+      const m = cursor.start(eqCtl, 0, clen);
+      while (m.next()) {
+        const d = m.data;
+        if (m.level === SOL_SOCKET && m.type === SCM_TIMESTAMPING) ts = eqCtl.readBigInt64LE(d) * 1_000_000_000n + eqCtl.readBigInt64LE(d + 8);
+        else if ((m.level === IPPROTO_IP && m.type === IP_RECVERR) || (m.level === IPPROTO_IPV6 && m.type === IPV6_RECVERR)) {
           if (eqCtl[d + SOCK_EE.origin] === SO_EE_ORIGIN.TIMESTAMPING && eqCtl.readUInt32LE(d + SOCK_EE.info) === SCM_TSTAMP.SCHED) {
             sched = true;
             k = eqCtl.readUInt32LE(d + SOCK_EE.data);
           }
         }
-        off += cmsgAlign(len);
       }
       if (sched && k === key && ts !== null) found = ts;
     }
