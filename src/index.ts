@@ -34,7 +34,7 @@ export { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './inet/addr.js';
 export { checksum } from './inet/checksum.js';
 
 // the lab
-export { labUp, labDown, labStatus, type LabStatus, type LabResult, type PairStatus, type EndStatus } from './lab/lab.js';
+export { labUp, labDown, labStatus, readyLab, requireLabUp, type ReadyLab, type LabStatus, type LabResult, type PairStatus, type EndStatus } from './lab/lab.js';
 export { resolveLab, labPairs, SEED_LAB, MAX_PAIRS, type LabSpec, type LabInput, type LabPair, type LabEnd } from './lab/spec.js';
 
 // capture, files and printers

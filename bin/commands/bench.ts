@@ -4,9 +4,10 @@
 import type { Command } from 'commander';
 import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
 import { UsageError, VpingError, asErrorCode } from '../../src/sys/errors.js';
-import { resolveLab } from '../../src/lab/spec.js';
+import { resolveLab, type LabSpec } from '../../src/lab/spec.js';
+import { readyLab } from '../../src/lab/lab.js';
 import { DIRECTIONS, MODES, type BenchMode, type Direction } from '../../src/measure/bench/model.js';
-import { BENCH_DEFAULTS, checkBenchOptions, requireLabUp, runBench, type BenchOptions, type BenchProgress } from '../../src/measure/bench/run.js';
+import { BENCH_DEFAULTS, checkBenchOptions, runBench, type BenchOptions, type BenchProgress } from '../../src/measure/bench/run.js';
 import { summarizeRow, summarizeTotals } from '../../src/measure/bench/summary.js';
 import { formatBenchTable, formatVsPingTable } from '../../src/measure/bench/table.js';
 import { benchJson } from '../../src/measure/bench/json.js';
@@ -40,12 +41,13 @@ interface BenchCliOptions extends LabCliOptions {
 }
 
 
-export function benchOptions(o: BenchCliOptions): BenchOptions {
-  const input = labInput(o);
+/** The options, parsed and checked at the edge; the lab resolved once (inspected later, once). */
+function benchOptions(o: BenchCliOptions): BenchOptions & { lab: LabSpec } {
+  const spec = resolveLab(labInput(o));
   const dirs = list('--dirs', o.dirs).map((d) => (d === 'both' ? DIRECTIONS : [d])).flat() as Direction[];
   const modes = list('--modes', o.modes).map((m) => (m === 'both' ? MODES : [m])).flat() as BenchMode[];
-  const opts: BenchOptions = {
-    lab: input,
+  const opts: BenchOptions & { lab: LabSpec } = {
+    lab: spec,
     sizes: list('--sizes', o.sizes).map((s) => int('--sizes', s)),
     modes: [...new Set(modes)],
     dirs: [...new Set(dirs)],
@@ -58,7 +60,6 @@ export function benchOptions(o: BenchCliOptions): BenchOptions {
     txStampEvery: o.txStampEvery === undefined ? undefined : int('--tx-stamp-every', o.txStampEvery),
     vsPing: o.vsPing ?? false,
   };
-  const spec = resolveLab(input);
   checkBenchOptions(opts, spec.addrs[0].includes(':') ? 6 : 4);
   return opts;
 }
@@ -127,7 +128,8 @@ export function register(program: Command): void {
         writableOrFail(o.report, 'the report');
         writableOrFail(o.prom, 'the Prometheus file');
         requireRoot('bench');
-        requireLabUp(opts.lab);
+        // inspected once: the run and its traces use this lab as it is
+        const lab = readyLab(opts.lab);
         if (opts.vsPing) assertPeerPing();
         const live = (o.progress ?? true) && process.stderr.isTTY === true;
         let shown = false;
@@ -136,7 +138,7 @@ export function register(program: Command): void {
         const stop = onInterrupt();
         let run;
         try {
-          run = await runBench(opts, {
+          run = await runBench({ ...opts, lab }, {
             signal: stop.signal,
             onProgress: live
               ? (p) => {
@@ -146,7 +148,7 @@ export function register(program: Command): void {
               : undefined,
           });
           if (traceCount && !run.interrupted) {
-            await traceBenchRows(run, opts.lab, traceCount, { intervalMs: opts.intervalMs, timeoutMs: (opts.timeoutS ?? 2) * 1000 }, {
+            await traceBenchRows(run, lab, traceCount, { intervalMs: opts.intervalMs, timeoutMs: (opts.timeoutS ?? 2) * 1000 }, {
               signal: stop.signal,
               onTrace: live
                 ? (dir, size) => {

@@ -2,9 +2,9 @@
 // in → destination out → source in → user — from one process that pings and captures both
 // ends; a line per echo, the distribution of each leg, --json, -w to keep the pcapng.
 import type { Command } from 'commander';
-import { resolveLab } from '../../src/lab/spec.js';
+import { resolveLab, type LabSpec } from '../../src/lab/spec.js';
+import { readyLab } from '../../src/lab/lab.js';
 import { assertReportWritable, writeReport } from '../../src/measure/bench/html.js';
-import { requireLabUp } from '../../src/measure/bench/run.js';
 import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/measure/trace/run.js';
 import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/measure/trace/format.js';
 import { action, printJson, requireRoot } from '../run.js';
@@ -25,9 +25,10 @@ interface TraceCliOptions extends LabCliOptions {
 }
 
 
-export function traceOptions(o: TraceCliOptions): TraceOptions {
-  const lab = labInput(o);
-  const opts: TraceOptions = {
+/** The options, parsed and checked at the edge; the lab resolved once (inspected later, once). */
+function traceOptions(o: TraceCliOptions): TraceOptions & { lab: LabSpec } {
+  const lab = resolveLab(labInput(o));
+  const opts: TraceOptions & { lab: LabSpec } = {
     lab,
     pair: int('--pair', o.pair),
     dir: o.dir as TraceOptions['dir'],
@@ -37,7 +38,7 @@ export function traceOptions(o: TraceCliOptions): TraceOptions {
     timeoutMs: seconds('--timeout', o.timeout) * 1000,
   };
   if (o.write !== undefined) opts.pcapng = o.write;
-  checkTraceOptions(opts, resolveLab(lab).addrs[0].includes(':') ? 6 : 4);
+  checkTraceOptions(opts, lab.addrs[0].includes(':') ? 6 : 4);
   return opts;
 }
 
@@ -63,11 +64,12 @@ export function register(program: Command): void {
         if (o.write !== undefined) assertReportWritable(o.write, 'the capture');
         if (o.report !== undefined) assertReportWritable(o.report, 'the report');
         requireRoot('trace');
-        const spec = requireLabUp(opts.lab);
+        const lab = readyLab(opts.lab);
+        const spec = lab.spec;
         let headed = false;
         // Ctrl-C / SIGTERM: stop sending, drain the rings, close the pcapng, print what was traced.
         const stop = onInterrupt();
-        const t = await runTrace(opts, {
+        const t = await runTrace({ ...opts, lab }, {
           signal: stop.signal,
           onStart: json ? undefined : (i) => process.stdout.write(traceHeader(i, i.count)),
           onEcho: json

@@ -64,6 +64,12 @@ export interface PairStatus {
   /** up: exactly as asked; absent: nothing of it; partial: some of it, or something else. */
   state: 'up' | 'absent' | 'partial';
   problems: string[];
+  /**
+   * The problems among `problems` that stop a ping across the pair (a namespace, the veth,
+   * its pairing, its state or its address); the others (lo down, an extra address or
+   * interface, another MTU) leave a measurement possible.
+   */
+  blocking: string[];
 }
 
 /** The whole lab as it stands: up (exactly as asked), absent, or partial, pair by pair. */
@@ -188,41 +194,92 @@ function inspectPair(p: LabPair, spec: LabSpec): PairStatus {
 }
 
 function judgePair(p: LabPair, spec: LabSpec, ends: [EndStatus, EndStatus]): PairStatus {
-  if (ends.every((e) => e.netns === 'absent')) return { index: p.index, ends, state: 'absent', problems: [] };
+  if (ends.every((e) => e.netns === 'absent')) return { index: p.index, ends, state: 'absent', problems: [], blocking: [] };
   const problems: string[] = [];
+  const blocking: string[] = [];
+  const problem = (text: string, blocks: boolean): void => {
+    problems.push(text);
+    if (blocks) blocking.push(text);
+  };
   for (const e of [0, 1] as const) {
     const s = ends[e];
     const peer = ends[1 - e];
     if (s.netns === 'absent') {
-      problems.push(`namespace ${s.ns} does not exist`);
+      problem(`namespace ${s.ns} does not exist`, true);
       continue;
     }
     if (s.netns === 'stale') {
-      problems.push(`namespace ${s.ns} is a stale file, not a namespace mount`);
+      problem(`namespace ${s.ns} is a stale file, not a namespace mount`, true);
       continue;
     }
-    if (s.otherLinks.length) problems.push(`namespace ${s.ns} holds other interfaces (${s.otherLinks.join(', ')})`);
-    if (!s.loUp) problems.push(`${s.ns}: lo is down`);
+    if (s.otherLinks.length) problem(`namespace ${s.ns} holds other interfaces (${s.otherLinks.join(', ')})`, false);
+    if (!s.loUp) problem(`${s.ns}: lo is down`, false);
     if (!s.link) {
-      problems.push(`${s.ns}: no interface ${s.ifname}`);
+      problem(`${s.ns}: no interface ${s.ifname}`, true);
       continue;
     }
-    if (s.link.kind !== 'veth') problems.push(`${s.ns}: ${s.ifname} is ${s.link.kind ? `a ${s.link.kind}` : 'not a veth'}, not a veth`);
-    if (s.link.peerNs !== peer.ns || (peer.link && s.link.peerIndex !== peer.link.index)) problems.push(`${s.ns}: ${s.ifname} is not paired with ${peer.ns}/${peer.ifname}`);
-    if (!s.link.up) problems.push(`${s.ns}: ${s.ifname} is down`);
-    if (spec.mtu !== undefined && s.link.mtu !== spec.mtu) problems.push(`${s.ns}: ${s.ifname} has mtu ${s.link.mtu} (asked ${spec.mtu})`);
-    if (!s.hasAddr) problems.push(`${s.ns}: ${s.ifname} lacks ${s.addr}`);
-    if (s.extraAddrs.length) problems.push(`${s.ns}: ${s.ifname} also has ${s.extraAddrs.join(', ')}`);
+    if (s.link.kind !== 'veth') problem(`${s.ns}: ${s.ifname} is ${s.link.kind ? `a ${s.link.kind}` : 'not a veth'}, not a veth`, true);
+    if (s.link.peerNs !== peer.ns || (peer.link && s.link.peerIndex !== peer.link.index)) problem(`${s.ns}: ${s.ifname} is not paired with ${peer.ns}/${peer.ifname}`, true);
+    if (!s.link.up) problem(`${s.ns}: ${s.ifname} is down`, true);
+    if (spec.mtu !== undefined && s.link.mtu !== spec.mtu) problem(`${s.ns}: ${s.ifname} has mtu ${s.link.mtu} (asked ${spec.mtu})`, false);
+    if (!s.hasAddr) problem(`${s.ns}: ${s.ifname} lacks ${s.addr}`, true);
+    if (s.extraAddrs.length) problem(`${s.ns}: ${s.ifname} also has ${s.extraAddrs.join(', ')}`, false);
   }
-  return { index: p.index, ends, state: problems.length ? 'partial' : 'up', problems };
+  return { index: p.index, ends, state: problems.length ? 'partial' : 'up', problems, blocking };
+}
+
+function inspectLab(spec: LabSpec, plan: readonly LabPair[]): LabStatus {
+  const pairs = plan.map((p) => inspectPair(p, spec));
+  const state = pairs.every((p) => p.state === 'up') ? 'up' : pairs.every((p) => p.state === 'absent') ? 'absent' : 'partial';
+  return { spec, state, pairs };
 }
 
 /** What exists of the lab, end by end. */
 export function labStatus(input: LabInput | LabSpec = {}): LabStatus {
   const spec = resolveLab(input);
-  const pairs = labPairs(spec).map((p) => inspectPair(p, spec));
-  const state = pairs.every((p) => p.state === 'up') ? 'up' : pairs.every((p) => p.state === 'absent') ? 'absent' : 'partial';
-  return { spec, state, pairs };
+  return inspectLab(spec, labPairs(spec));
+}
+
+/**
+ * A lab resolved once and inspected once, that can carry a measurement: what `bench` and
+ * `trace` run on. Made by {@link readyLab} or {@link requireLabUp}; passed down as it is.
+ */
+export interface ReadyLab {
+  readonly spec: LabSpec;
+  /** every pair, resolved */
+  readonly pairs: readonly LabPair[];
+  readonly family: 4 | 6;
+}
+
+/**
+ * The lab of a resolved `spec` when it can carry the measurement: every pair's namespaces,
+ * the veth paired and up, and the lab's addresses on it. What does not matter to a ping
+ * across the pair is let through (lo down, as `demo --keep` leaves it; an extra address, as
+ * the README's IPv6 example adds); anything else is a VpingError (code ENOLAB) whose one
+ * line names the way forward.
+ */
+export function readyLab(spec: LabSpec): ReadyLab {
+  const pairs = labPairs(spec);
+  const st = inspectLab(spec, pairs);
+  const first = st.pairs.find((p) => p.state === 'absent' || p.blocking.length > 0);
+  if (first) {
+    const args = spec.pairs > 1 ? ` --pairs ${spec.pairs}` : '';
+    const which = spec.pairs > 1 ? `pair ${first.index}: ` : '';
+    if (first.state === 'absent') {
+      throw new VpingError('ENOLAB', `the lab is not up (${which}namespaces ${first.ends[0].ns} and ${first.ends[1].ns} do not exist): run vping lab up${args} first`);
+    }
+    throw new VpingError('ENOLAB', `the lab differs from what was asked (${which}${first.blocking[0]}): vping lab up${args} --repair builds it again (vping lab status shows the rest)`);
+  }
+  return { spec, pairs, family: spec.addrs[0].includes(':') ? 6 : 4 };
+}
+
+/** A lab given as input (resolved, then inspected by {@link readyLab}), or one already ready. */
+export function requireLabUp(lab: LabInput | LabSpec | ReadyLab): ReadyLab {
+  return isReadyLab(lab) ? lab : readyLab(resolveLab(lab));
+}
+
+function isReadyLab(lab: LabInput | LabSpec | ReadyLab): lab is ReadyLab {
+  return 'spec' in lab && 'family' in lab && Array.isArray(lab.pairs);
 }
 
 /** Build the missing pairs, finish the half-made ones vping made (see the top of this file). */

@@ -11,7 +11,7 @@ import { addNetns, existsNetns } from '../../src/ns/netns.js';
 import { openFds } from '../../src/sys/fd.js';
 import { VpingError } from '../../src/sys/errors.js';
 import { Rtnl, formatIpAddr } from '../../src/index.js';
-import { labDown, labPairs, labStatus, labUp, resolveLab, type LabInput } from '../../src/index.js';
+import { labDown, labPairs, labStatus, labUp, readyLab, requireLabUp, resolveLab, type LabInput } from '../../src/index.js';
 
 interface IpLink {
   ifindex: number;
@@ -124,6 +124,16 @@ describePriv('lab against ip', () => {
     expect((e as Error).message).not.toContain('\n');
     expect((e as Error).message).toContain('"vping lab up --repair" builds it again');
     expect(ipJson<IpLink[]>(['-n', s.ns![0], 'link', 'show', 'tap1'])[0].flags).not.toContain('UP');
+    // a link down stops a measurement; an extra address does not
+    const st = labStatus(s).pairs[0];
+    expect(st.blocking).toEqual([`${s.ns![0]}: tap1 is down`]);
+    expect(st.problems).toEqual(expect.arrayContaining([`${s.ns![1]}: tap2 also has 10.9.9.9/24`]));
+    expect(() => readyLab(resolveLab(s))).toThrow(`the lab differs from what was asked (${s.ns![0]}: tap1 is down): vping lab up --repair builds it again`);
+    peer('ip', ['-n', s.ns![0], 'link', 'set', 'tap1', 'up']);
+    const ready = requireLabUp(s);
+    expect([ready.family, ready.pairs.length, ready.spec.ns]).toEqual([4, 1, s.ns]);
+    // a ready lab passes through as it is (inspected once)
+    expect(requireLabUp(ready)).toBe(ready);
     // the way forward it names
     expect(labUp(s, { repair: true }).pairs[0].outcome).toBe('rebuilt');
     expect(labStatus(s).state).toBe('up');

@@ -8,7 +8,7 @@ const SURFACE = `BENCH_DEFAULTS CaptureSession DecodeError FilterError LINKTYPE 
   checkNetnsName checkTraceOptions checksum compileFilter currentNetns delNetns errnoName existsNetns exitCodeOf formatG
   formatIPv4 formatIPv6 formatIpAddr formatIpLink formatLoss formatOfPath havePcap identifyPid ipAddrJson ipLinkJson
   isVpingError labDown labPairs labStatus labUp listNetnsNames lossPercent nameOfNetns netnsList netnsPath openCapture
-  openCaptureFd openNetns openWriter parseCidr parseIPv4 parseIPv6 parseMacAddr pcapVersion ping resolveDestination resolveLab
+  openCaptureFd openNetns openWriter parseCidr parseIPv4 parseIPv6 parseMacAddr pcapVersion ping readyLab requireLabUp resolveDestination resolveLab
   runBench runTrace showAddrJson showAddrText showLinkJson showLinkText startPing strerrorText withNetns`.split(/\s+/);
 
 describe('library entry', () => {

@@ -15,11 +15,11 @@
 import { setMaxListeners } from 'node:events';
 import { hostname, release, availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { UsageError, VpingError } from '../../sys/errors.js';
+import { UsageError } from '../../sys/errors.js';
 import { CLOCKS } from '../../icmp/stats.js';
 import { FLOOD_TX_STAMP_EVERY, SAMPLE, SAMPLE_DUP, SAMPLE_FIELD, startPing, type PingOptions, type SampleBatch, type Stats } from '../../icmp/index.js';
-import { labStatus } from '../../lab/lab.js';
-import { labPairs, resolveLab, type LabEnd, type LabInput, type LabSpec } from '../../lab/spec.js';
+import { requireLabUp, type ReadyLab } from '../../lab/lab.js';
+import { type LabEnd, type LabInput, type LabSpec } from '../../lab/spec.js';
 import {
   BENCH_SCHEMA, DIRECTIONS, MAX_PAYLOAD_V4, MIN_PAYLOAD, MODES, validateRow,
   type BenchMode, type BenchParams, type BenchRow, type BenchRun, type ClockSource, type Direction, type PeerFigures, type RowKey,
@@ -31,8 +31,8 @@ const MAX_PAYLOAD_V6 = 65527;
 
 /** What to run: the recorded parameters (model.ts BenchParams) as given, plus how to run them. */
 export interface BenchOptions extends Pick<BenchParams, 'sizes' | 'modes' | 'dirs' | 'count' | 'warmup' | 'intervalMs' | 'vsPing'> {
-  /** The lab to run on (must be up). */
-  lab: LabInput | LabSpec;
+  /** The lab to run on: given as input (resolved and inspected once here) or already ready. */
+  lab: LabInput | LabSpec | ReadyLab;
   /** Lab name for the record (default: the first namespace pair, e.g. `ns1,ns2`). */
   labName?: string;
   clock: ClockSource;
@@ -117,36 +117,6 @@ export function checkBenchOptions(o: BenchOptions, family: 4 | 6 = 4): void {
   }
 }
 
-/** The lab, resolved and checked to be up; a VpingError naming what is missing otherwise. */
-/**
- * The lab, resolved, when it can carry the measurement: every pair's namespaces, the veth
- * paired and up, and the lab's addresses on it. What does not matter to a ping across the
- * pair is let through (lo down, as `demo --keep` leaves it; an extra address, as the README's
- * IPv6 example adds); anything else is one line that names the way forward.
- */
-export function requireLabUp(input: LabInput | LabSpec): LabSpec {
-  const spec = resolveLab(input);
-  const st = labStatus(spec);
-  if (st.state === 'up') return spec;
-  const usable = (p: (typeof st.pairs)[number]): boolean =>
-    p.ends.every((e, k) => {
-      const peer = p.ends[1 - k];
-      return e.netns === 'present' && e.link !== null && e.link.kind === 'veth' && e.link.up && e.hasAddr && e.link.peerNs === peer.ns && (peer.link === null || e.link.peerIndex === peer.link.index);
-    });
-  const first = st.pairs.find((p) => !usable(p));
-  if (!first) return spec;
-  const args = spec.pairs > 1 ? ` --pairs ${spec.pairs}` : '';
-  if (first.state === 'absent') {
-    throw new VpingError('ENOLAB', `the lab is not up (${spec.pairs > 1 ? `pair ${first.index}: ` : ''}namespaces ${first.ends[0].ns} and ${first.ends[1].ns} do not exist): run vping lab up${args} first`);
-  }
-  const why = first.problems[0] ?? 'not up';
-  throw new VpingError('ENOLAB', `the lab differs from what was asked (${spec.pairs > 1 ? `pair ${first.index}: ` : ''}${why}): vping lab up${args} --repair builds it again (vping lab status shows the rest)`);
-}
-
-function familyOfSpec(spec: LabSpec): 4 | 6 {
-  return spec.addrs[0].includes(':') ? 6 : 4;
-}
-
 function realNowNs(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1e6);
 }
@@ -157,8 +127,8 @@ interface Leg {
   to: LabEnd;
 }
 
-function legs(spec: LabSpec, dir: Direction): Leg[] {
-  return labPairs(spec).map((p) => ({ pair: p.index, from: p.ends[dir === 'ns1-ns2' ? 0 : 1], to: p.ends[dir === 'ns1-ns2' ? 1 : 0] }));
+function legs(lab: ReadyLab, dir: Direction): Leg[] {
+  return lab.pairs.map((p) => ({ pair: p.index, from: p.ends[dir === 'ns1-ns2' ? 0 : 1], to: p.ends[dir === 'ns1-ns2' ? 1 : 0] }));
 }
 
 /** Flood rows: probes in flight. */
@@ -316,8 +286,9 @@ async function measureLeg(leg: Leg, key: Omit<RowKey, 'pair'>, o: BenchOptions, 
 
 /** Run the sweep; resolves with the whole run. Rejects on the first engine or peer error. */
 export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise<BenchRun> {
-  const spec = requireLabUp(o.lab);
-  checkBenchOptions(o, familyOfSpec(spec));
+  const lab = requireLabUp(o.lab);
+  const spec = lab.spec;
+  checkBenchOptions(o, lab.family);
   if (o.vsPing) assertPeerPing();
   const startedAt = new Date().toISOString();
   const epochRealNs = realNowNs();
@@ -336,7 +307,7 @@ export async function runBench(o: BenchOptions, hooks: BenchHooks = {}): Promise
       break;
     }
     const key = steps[i];
-    const ls = legs(spec, key.dir);
+    const ls = legs(lab, key.dir);
     const progress = (phase: BenchProgress['phase'], received: number): void =>
       hooks.onProgress?.({ step: i + 1, steps: steps.length, key, pairs: ls.length, phase, received, expected: o.count * ls.length });
     let seen = 0;

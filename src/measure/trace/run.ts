@@ -4,9 +4,9 @@
 import { UsageError } from '../../sys/errors.js';
 import { CaptureSession, type CaptureTarget, type CapturedFrame, type InterfaceSummary } from '../../capture/session.js';
 import { openWriter, PcapngWriter } from '../../pcap/writer.js';
-import { labPairs, type LabInput, type LabSpec } from '../../lab/spec.js';
+import { type LabInput, type LabSpec } from '../../lab/spec.js';
+import { requireLabUp, type ReadyLab } from '../../lab/lab.js';
 import { BENCH_SCHEMA, MAX_PAYLOAD_V4, SEGMENTS, type BenchRow, type BenchRun, type Direction, type TraceSegments } from '../bench/model.js';
-import { requireLabUp } from '../bench/run.js';
 import { summarizeTrace, type SegmentSummary } from '../bench/summary.js';
 import { pointsBySeq, traceOne, type PointFrame, type Probe, type TracedEcho } from './match.js';
 import { openProber } from './probe.js';
@@ -16,7 +16,8 @@ const MAX_PAYLOAD_V6 = 65527;
 
 /** A trace: the lab, direction, size, count, interval, and the capture file to keep, if any. */
 export interface TraceOptions {
-  lab: LabInput | LabSpec;
+  /** The lab: given as input (resolved and inspected once here) or already ready. */
+  lab: LabInput | LabSpec | ReadyLab;
   /** Lab pair, 1-based (default 1). */
   pair?: number;
   /** ns1-ns2: echoes from the first end to the second (default); ns2-ns1 the other way. */
@@ -120,12 +121,13 @@ export function traceSegments(echoes: readonly TracedEcho[], originNs?: number):
 
 /** Ping across the lab while both ends are captured, and split each echo into its legs from the kernel's stamps. */
 export async function runTrace(o: TraceOptions, hooks: TraceHooks = {}): Promise<TraceResult> {
-  const spec = requireLabUp(o.lab);
-  const family = spec.addrs[0].includes(':') ? 6 : 4;
+  const lab = requireLabUp(o.lab);
+  const spec = lab.spec;
+  const family = lab.family;
   checkTraceOptions(o, family);
   const pairNo = o.pair ?? 1;
   if (!Number.isInteger(pairNo) || pairNo < 1 || pairNo > spec.pairs) throw new UsageError(`--pair: ${pairNo} out of range 1-${spec.pairs}`);
-  const pair = labPairs(spec)[pairNo - 1];
+  const pair = lab.pairs[pairNo - 1];
   const dir = o.dir ?? 'ns1-ns2';
   const [src, dst] = dir === 'ns1-ns2' ? [pair.ends[0], pair.ends[1]] : [pair.ends[1], pair.ends[0]];
   const targets: CaptureTarget[] = [
@@ -255,7 +257,8 @@ export function traceAsBenchRun(t: TraceResult, o: Pick<TraceOptions, 'intervalM
  * payload size of the run, and attach the legs to that pair's row (the interval row when
  * there is one: a trace sends one echo at a time, as interval mode does).
  */
-export async function traceBenchRows(run: BenchRun, lab: LabInput | LabSpec, count: number, o: { intervalMs: number; timeoutMs?: number }, hooks: { onTrace?(dir: Direction, size: number): void; signal?: AbortSignal } = {}): Promise<void> {
+export async function traceBenchRows(run: BenchRun, lab: LabInput | LabSpec | ReadyLab, count: number, o: { intervalMs: number; timeoutMs?: number }, hooks: { onTrace?(dir: Direction, size: number): void; signal?: AbortSignal } = {}): Promise<void> {
+  const ready = requireLabUp(lab);
   const seen = new Set<string>();
   for (const r of run.rows) {
     if (hooks.signal?.aborted) {
@@ -267,7 +270,7 @@ export async function traceBenchRows(run: BenchRun, lab: LabInput | LabSpec, cou
     if (seen.has(k)) continue;
     seen.add(k);
     hooks.onTrace?.(r.dir, r.size);
-    const t = await runTrace({ lab, pair: 1, dir: r.dir, count, intervalMs: Math.max(o.intervalMs, 1), size: r.size, timeoutMs: o.timeoutMs ?? 1000 }, { signal: hooks.signal });
+    const t = await runTrace({ lab: ready, pair: 1, dir: r.dir, count, intervalMs: Math.max(o.intervalMs, 1), size: r.size, timeoutMs: o.timeoutMs ?? 1000 }, { signal: hooks.signal });
     if (t.interrupted) run.interrupted = true;
     if (t.interrupted && t.complete === 0) return;
     const target = run.rows.find((x) => x.pair === 1 && x.dir === r.dir && x.size === r.size && x.mode === 'interval') ?? r;
