@@ -44,10 +44,7 @@ export interface EngineHandle {
 }
 
 export function startEngine(cfg: EngineConfig, h: EngineHandlers): EngineHandle {
-  const w = startWorker(cfg, {
-    ready: h.ready, events: h.events, tick: h.tick, status: h.status ? (st) => h.status?.(st) : undefined,
-    samples: h.samples ? (d) => h.samples?.(d, 0) : undefined,
-  });
+  const w = startWorker(cfg, workerHandlers(h));
   return { done: w.done.then((r) => r.stats), stop: w.stop, requestStatus: w.requestStatus };
 }
 
@@ -62,6 +59,26 @@ interface WorkerHandlers {
   status?(st: Stats, parts: FlowParts): void;
   samples?(data: Float64Array): void;
 }
+/** A flow's handlers as the worker side calls them (one flow: samples are flow 0's). */
+function workerHandlers(h: EngineHandlers): WorkerHandlers {
+  return {
+    ready: h.ready, events: h.events, tick: h.tick, status: h.status ? (st) => h.status?.(st) : undefined,
+    samples: h.samples ? (d) => h.samples?.(d, 0) : undefined,
+  };
+}
+
+/** Hand a worker's progress message to its flow's handlers; false for 'done' and 'fatal', which settle the flow. */
+function progress(m: EngineMessage, h: WorkerHandlers): boolean {
+  switch (m.t) {
+    case 'ready': h.ready?.(m.info); return true;
+    case 'events': h.events?.(m.events); return true;
+    case 'tick': h.tick?.(m.tick); return true;
+    case 'samples': h.samples?.(m.data); return true;
+    case 'status': h.status?.(m.stats, m.parts); return true;
+    default: return false;
+  }
+}
+
 interface WorkerHandle {
   done: Promise<FlowResult>;
   stop(): void;
@@ -93,15 +110,9 @@ function startWorker(cfg: EngineConfig, h: WorkerHandlers, gate?: SharedArrayBuf
     let result: FlowResult | null = null;
     let failure: Error | null = null;
     worker.on('message', (m: EngineMessage) => {
-      switch (m.t) {
-        case 'ready': h.ready?.(m.info); break;
-        case 'events': h.events?.(m.events); break;
-        case 'tick': h.tick?.(m.tick); break;
-        case 'samples': h.samples?.(m.data); break;
-        case 'status': h.status?.(m.stats, m.parts); break;
-        case 'done': result = { stats: m.stats, parts: m.parts }; break;
-        case 'fatal': failure = errorFromRecord(m.error); break;
-      }
+      if (progress(m, h)) return;
+      if (m.t === 'done') result = { stats: m.stats, parts: m.parts };
+      else if (m.t === 'fatal') failure = errorFromRecord(m.error);
     });
     worker.on('error', (e) => {
       failure = e;
@@ -239,7 +250,7 @@ let queue: Queued[] = [];
 /**
  * Start a flow on a shared worker: the flows started in the same turn of the event loop (a
  * bench row's pairs) are spread over at most as many workers as the machine has cores, each
- * running its share side by side (engine-core's runShared). Memory then grows with the pairs
+ * running its share side by side (run-shared.ts). Memory then grows with the pairs
  * by a socket and its buffers, not by a V8 isolate each (about 15 MB).
  */
 export function startShared(cfg: EngineConfig, h: EngineHandlers): EngineHandle {
@@ -297,16 +308,16 @@ function startSharedWorker(flows: Queued[]): void {
   // a stop asked before the worker ran is already in its control word; wake it to see it
   if (flows.some((f) => Atomics.load(f.ctl, CTL.STOP))) wake();
   let failure: Error | null = null;
+  const handlers = flows.map((f) => workerHandlers(f.h));
   worker.on('message', (m: EngineMessage & { flow: number }) => {
     const f = flows[m.flow];
-    switch (m.t) {
-      case 'ready': f.h.ready?.(m.info); break;
-      case 'events': f.h.events?.(m.events); break;
-      case 'tick': f.h.tick?.(m.tick); break;
-      case 'samples': f.h.samples?.(m.data, 0); break;
-      case 'status': f.h.status?.(m.stats); break;
-      case 'done': f.ended = true; f.resolve(m.stats); break;
-      case 'fatal': f.ended = true; f.reject(errorFromRecord(m.error)); break;
+    if (progress(m, handlers[m.flow])) return;
+    if (m.t === 'done') {
+      f.ended = true;
+      f.resolve(m.stats);
+    } else if (m.t === 'fatal') {
+      f.ended = true;
+      f.reject(errorFromRecord(m.error));
     }
   });
   worker.on('error', (e) => {

@@ -158,13 +158,18 @@ function parseIcmp4(buf: Uint8Array, hl: number, len: number, out: ParsedPacket)
       out.origDstOff = ip2 + IP_HDR.daddr;
       const q = ip2 + hl2;
       if (buf[ip2 + IP_HDR.protocol] !== IPPROTO_ICMP || buf[q] !== ICMP.ECHO) return (out.kind = Kind.OTHER);
-      out.id = be16(buf, q + ICMP_HDR.id);
-      out.seq = be16(buf, q + ICMP_HDR.seq);
-      out.dataOff = q + ICMP_HDR.size;
-      out.dataLen = len - out.dataOff;
-      return (out.kind = Kind.ERROR);
+      return quotedEcho(buf, q, len, out);
     }
     return (out.kind = Kind.OTHER);
+}
+
+/** An ICMP error that quotes one of our echo requests at `q`: its id and sequence, and the rest as data. */
+function quotedEcho(buf: Uint8Array, q: number, len: number, out: ParsedPacket): KindValue {
+  out.id = be16(buf, q + ICMP_HDR.id);
+  out.seq = be16(buf, q + ICMP_HDR.seq);
+  out.dataOff = q + ICMP_HDR.size;
+  out.dataLen = len - out.dataOff;
+  return (out.kind = Kind.ERROR);
 }
 
 export const inet6: IcmpFamily = {
@@ -205,11 +210,7 @@ export const inet6: IcmpFamily = {
       out.origDstOff = ip2 + IP6_HDR.daddr;
       const q = ip2 + IP6_HDR.size;
       if (buf[ip2 + IP6_HDR.nexthdr] !== IPPROTO_ICMPV6 || buf[q] !== ICMPV6.ECHO_REQUEST) return (out.kind = Kind.OTHER);
-      out.id = be16(buf, q + ICMP_HDR.id);
-      out.seq = be16(buf, q + ICMP_HDR.seq);
-      out.dataOff = q + ICMP_HDR.size;
-      out.dataLen = len - out.dataOff;
-      return (out.kind = Kind.ERROR);
+      return quotedEcho(buf, q, len, out);
     }
     return (out.kind = Kind.OTHER);
   },

@@ -93,6 +93,18 @@ export function rttCells(t: (Distribution & { iputils: { mdevUs: number } }) | n
 /** RTT samples behind a row's figures: `timed` in the tables. */
 export const timedCell = (r: RowSummary): string => String(r.rtt?.count ?? 0);
 
+/** sent, received (+duplicates, * when some are untimed), loss, echo/s and timed samples. */
+function countCells(r: RowSummary): string[] {
+  return [String(r.sent), `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}${r.untimed ? '*' : ''}`, formatLoss(r.lossPercent), formatRate(r.echoPerSec), timedCell(r)];
+}
+
+/** The rows' cells, then (after a rule) the totals'. */
+function tableBody(rows: readonly RowSummary[], totals: readonly RowSummary[] | undefined, cells: (r: RowSummary) => string[]): (string[] | null)[] {
+  const body: (string[] | null)[] = rows.map(cells);
+  if (totals?.length) body.push(null, ...totals.map(cells));
+  return body;
+}
+
 const PERCENTILE_NOTE = "percentiles by sockperf's rule over the `timed` samples, printed only with a sample beyond them (p99.9 from 1,000 samples)";
 
 export interface TableOptions {
@@ -124,26 +136,8 @@ export function formatBenchTable(rows: readonly RowSummary[], opts: TableOptions
     { head: 'max', align: 'r' },
     { head: 'mdev', align: 'r' },
   ];
-  const cells = (r: RowSummary): string[] => {
-    const rtt = rttCells(r.rtt);
-    const dup = r.duplicates ? `+${r.duplicates}` : '';
-    const star = r.untimed ? '*' : '';
-    return [
-      ...keyCells(r),
-      ...(mixed ? [r.clock] : []),
-      String(r.sent),
-      `${r.received}${dup}${star}`,
-      formatLoss(r.lossPercent),
-      formatRate(r.echoPerSec),
-      timedCell(r),
-      ...rtt,
-    ];
-  };
-  const body: (string[] | null)[] = rows.map(cells);
-  if (opts.totals?.length) {
-    body.push(null);
-    body.push(...opts.totals.map(cells));
-  }
+  const cells = (r: RowSummary): string[] => [...keyCells(r), ...(mixed ? [r.clock] : []), ...countCells(r), ...rttCells(r.rtt)];
+  const body = tableBody(rows, opts.totals, cells);
   const lines = [
     `RTT in µs, ${clockNote(all)}; ${PERCENTILE_NOTE}; mdev by iputils' formula (whole µs)`,
     ...floodNote(all, false),
@@ -257,11 +251,7 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
       : ['-', '-', '-', '-'];
     return [
       ...keyCells(r),
-      String(r.sent),
-      `${r.received}${r.duplicates ? `+${r.duplicates}` : ''}${r.untimed ? '*' : ''}`,
-      formatLoss(r.lossPercent),
-      formatRate(r.echoPerSec),
-      timedCell(r),
+      ...countCells(r),
       ...vRtt,
       ...pCounts,
       ...pRtt,
@@ -270,11 +260,7 @@ export function formatVsPingTable(rows: readonly RowSummary[], opts: TableOption
       like ? formatRatio(t?.meanNs, pr ? pr.avgUs * 1000 : undefined) : '-',
     ];
   };
-  const body: (string[] | null)[] = rows.map(cells);
-  if (opts.totals?.length) {
-    body.push(null);
-    body.push(...opts.totals.map(cells));
-  }
+  const body = tableBody(rows, opts.totals, cells);
   const all = [...rows, ...(opts.totals ?? [])];
   const lines = [
     `RTT in µs; vping ${clockNote(all)}, ping user send → RX stamp (whole µs); mdev by iputils' formula on both sides`,
