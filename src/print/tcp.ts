@@ -126,91 +126,7 @@ export function tcpPrint(ctx: Ctx, off: number, length: number, ip: IpInfo): voi
   if (flags & TH.ACK) ctx.p(`, ack ${ack}`);
   ctx.p(`, win ${win}`);
   if (flags & TH.URG) ctx.p(`, urg ${urp}`);
-  if (hlen > TCP.HDRLEN) {
-    ctx.p(', options [');
-    let cp = off + TCP.HDRLEN;
-    let left = hlen - TCP.HDRLEN;
-    let ch = '';
-    while (left > 0) {
-      ctx.p(ch);
-      const opt = bytes.u8(cp++, 'tcp');
-      let len: number;
-      if (opt === 0 || opt === 1) len = 1;
-      else {
-        len = bytes.u8(cp++, 'tcp');
-        if (len < 2 || len > left) {
-          ctx.p(ch ? '[bad opt]]' : '[bad opt]');
-          return;
-        }
-        --left;
-      }
-      --left;
-      let datalen = 0;
-      ctx.p(optNames.get(opt) ?? `unknown-${opt}`);
-      const lencheck = (n: number): boolean => {
-        if (n > left) {
-          ctx.p(ch ? '[bad opt]]' : '[bad opt]');
-          return false;
-        }
-        return true;
-      };
-      switch (opt) {
-        case 2:
-          datalen = 2;
-          if (!lencheck(datalen)) return;
-          ctx.p(` ${bytes.u16(cp, 'tcp')}`);
-          break;
-        case 3:
-          datalen = 1;
-          if (!lencheck(datalen)) return;
-          ctx.p(` ${bytes.u8(cp, 'tcp')}`);
-          break;
-        case 5:
-          datalen = len - 2;
-          if (datalen % 8 !== 0) ctx.p(' invalid sack');
-          else {
-            ctx.p(` ${datalen / 8} `);
-            for (let i = 0; i < datalen; i += 8) {
-              if (!lencheck(i + 8)) return;
-              let s = bytes.u32(cp + i, 'tcp');
-              let e = bytes.u32(cp + i + 4, 'tcp');
-              if (rev) {
-                s = u32(s - thseq);
-                e = u32(e - thseq);
-              } else {
-                s = u32(s - thack);
-                e = u32(e - thack);
-              }
-              ctx.p(`{${s}:${e}}`);
-            }
-          }
-          break;
-        case 8:
-          datalen = 8;
-          if (!lencheck(datalen)) return;
-          ctx.p(` val ${bytes.u32(cp, 'tcp')} ecr ${bytes.u32(cp + 4, 'tcp')}`);
-          break;
-        case 0:
-        case 1:
-        case 4:
-          break;
-        default:
-          datalen = len - 2;
-          for (let i = 0; i < datalen; i++) {
-            if (!lencheck(i + 1)) return;
-            ctx.p(bytes.u8(cp + i, 'tcp').toString(16).padStart(2, '0'));
-          }
-      }
-      cp += datalen;
-      left -= datalen;
-      let seen = datalen + 1;
-      if (opt !== 0 && opt !== 1) seen++;
-      if (seen !== len) ctx.p(`[len ${len}]`);
-      ch = ',';
-      if (opt === 0) break;
-    }
-    ctx.p(']');
-  }
+  if (hlen > TCP.HDRLEN && !tcpOptions(ctx, off, hlen, rev, thseq, thack)) return;
   ctx.p(`, length ${length}`);
   if (length <= 0) return;
   if (flags & TH.RST && ctx.v) {
@@ -225,4 +141,97 @@ export function tcpPrint(ctx: Ctx, off: number, length: number, ip: IpInfo): voi
     ctx.p(printable(b, off + hlen, avail));
     ctx.p(']');
   }
+}
+
+/**
+ * The options between the fixed header and `hlen`, as tcpdump prints them (`, options [...]`);
+ * SACK blocks relative to the connection's first sequence numbers as the header's are. False
+ * when a malformed option ended the line (`[bad opt]`), as tcpdump stops there.
+ */
+function tcpOptions(ctx: Ctx, off: number, hlen: number, rev: boolean, thseq: number, thack: number): boolean {
+  const { bytes } = ctx;
+  ctx.p(', options [');
+  let cp = off + TCP.HDRLEN;
+  let left = hlen - TCP.HDRLEN;
+  let ch = '';
+  while (left > 0) {
+    ctx.p(ch);
+    const opt = bytes.u8(cp++, 'tcp');
+    let len: number;
+    if (opt === 0 || opt === 1) len = 1;
+    else {
+      len = bytes.u8(cp++, 'tcp');
+      if (len < 2 || len > left) {
+        ctx.p(ch ? '[bad opt]]' : '[bad opt]');
+        return false;
+      }
+      --left;
+    }
+    --left;
+    let datalen = 0;
+    ctx.p(optNames.get(opt) ?? `unknown-${opt}`);
+    const lencheck = (n: number): boolean => {
+      if (n > left) {
+        ctx.p(ch ? '[bad opt]]' : '[bad opt]');
+        return false;
+      }
+      return true;
+    };
+    switch (opt) {
+      case 2:
+        datalen = 2;
+        if (!lencheck(datalen)) return false;
+        ctx.p(` ${bytes.u16(cp, 'tcp')}`);
+        break;
+      case 3:
+        datalen = 1;
+        if (!lencheck(datalen)) return false;
+        ctx.p(` ${bytes.u8(cp, 'tcp')}`);
+        break;
+      case 5:
+        datalen = len - 2;
+        if (datalen % 8 !== 0) ctx.p(' invalid sack');
+        else {
+          ctx.p(` ${datalen / 8} `);
+          for (let i = 0; i < datalen; i += 8) {
+            if (!lencheck(i + 8)) return false;
+            let s = bytes.u32(cp + i, 'tcp');
+            let e = bytes.u32(cp + i + 4, 'tcp');
+            if (rev) {
+              s = u32(s - thseq);
+              e = u32(e - thseq);
+            } else {
+              s = u32(s - thack);
+              e = u32(e - thack);
+            }
+            ctx.p(`{${s}:${e}}`);
+          }
+        }
+        break;
+      case 8:
+        datalen = 8;
+        if (!lencheck(datalen)) return false;
+        ctx.p(` val ${bytes.u32(cp, 'tcp')} ecr ${bytes.u32(cp + 4, 'tcp')}`);
+        break;
+      case 0:
+      case 1:
+      case 4:
+        break;
+      default:
+        datalen = len - 2;
+        for (let i = 0; i < datalen; i++) {
+          if (!lencheck(i + 1)) return false;
+          ctx.p(bytes.u8(cp + i, 'tcp').toString(16).padStart(2, '0'));
+        }
+    }
+    cp += datalen;
+    left -= datalen;
+    let seen = datalen + 1;
+    if (opt !== 0 && opt !== 1) seen++;
+    if (seen !== len) ctx.p(`[len ${len}]`);
+    ch = ',';
+    if (opt === 0) break;
+  }
+  ctx.p(']');
+  return true;
 }
