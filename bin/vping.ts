@@ -27,7 +27,7 @@ program
   .name('vping')
   .description('network namespaces, veth pairs, ICMP latency and capture: ip, ping and tcpdump in one process')
   .version('0.1.0', '-V, --version')
-  .option('-n, --netns <name>', 'run the command inside the named network namespace (as ip -n)')
+  .option('-n, --netns <ns>', 'run the command inside a network namespace: a name in /run/netns (as ip -n), a path to a namespace file (/proc/PID/ns/net, a bind mount), or pid:PID (as nsenter -t PID -n)')
   .option('-j, --json', 'print JSON where the command shows something')
   .enablePositionalOptions()
   // Commander's own errors (unknown option, missing argument) as one line, like ours.

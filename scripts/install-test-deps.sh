@@ -2,7 +2,7 @@
 # Installs what vping's tests use as judges and what capture needs, on a fresh Debian
 # machine, as root: iproute2 (ip), iputils-ping (ping), tcpdump, libpcap0.8 (filters),
 # chromium (renders `vping bench --report` pages in a test), util-linux (setpriv, to run
-# the CLI as an unprivileged user), procps (sysctl inside test namespaces), gcc (tests
+# the CLI as an unprivileged user; unshare and nsenter, for namespaces that have no name), procps (sysctl inside test namespaces), gcc (tests
 # that compile iputils' own arithmetic as C to judge vping's). Then the npm packages (npm ci builds dist/ through
 # the package's prepare script). Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -14,7 +14,7 @@ command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | grep -q 'libpcap.so.0.8' || need+=(libpcap0.8)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+{ command -v setpriv && command -v nsenter && command -v unshare; } >/dev/null 2>&1 || need+=(util-linux)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ ${#need[@]} -gt 0 ]; then

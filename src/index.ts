@@ -11,8 +11,9 @@ export { FilterError, compileFilter, havePcap, pcapVersion } from './sys/pcap.js
 // namespaces
 export {
   addNetns, delNetns, existsNetns, listNetnsNames, openNetns, currentNetns, withNetns, identifyPid, nameOfNetns,
-  checkNetnsName, netnsPath, NETNS_RUN_DIR, type NetNs, type NetnsRef,
+  checkNetnsName, checkNetnsRef, parseNetnsRef, identifyNetns, netnsPids, netnsPath, NETNS_RUN_DIR, type NetNs, type NetnsRef, type NetnsTarget,
 } from './ns/netns.js';
+export { spawnInNetns, type ExecSetup } from './ns/exec.js';
 
 // links and addresses (rtnetlink), and the ip views
 export { Rtnl, RtnlBatch, type DevRef, type NsTarget, type VethOptions, type LinkSetOptions, type AddrOptions } from './link/rtnl.js';

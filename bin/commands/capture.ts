@@ -36,7 +36,8 @@ interface CaptureOpts {
 
 const increase = (_v: string, prev: number | undefined): number => (prev ?? 0) + 1;
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
-const NS_IF = /^([^\s:/]+):([^\s:/]+)$/;
+/** NS:IF, where NS is a name, a path (with a `/`) or pid:N; an interface name holds no `:` or `/`. */
+const NS_IF = /^(pid:[0-9]+|[^\s:]+):([^\s:/]+)$/;
 
 function intOpt(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;

@@ -7,11 +7,17 @@
 //   vping [-n NS] addr del 192.168.168.1/24 dev tap1
 //   vping [-n NS] addr [show [dev DEV]]        (alias: a, address)
 import type { Command } from 'commander';
+import { existsNetns } from '../../src/ns/netns.js';
 import { UsageError } from '../../src/sys/errors.js';
 import { Rtnl, type LinkSetOptions, type VethOptions } from '../../src/link/rtnl.js';
 import { showAddrJson, showAddrText, showLinkJson, showLinkText } from '../../src/iproute/show.js';
 import { action, printJson, requireRoot } from '../run.js';
 import { didYouMean } from '../args.js';
+
+/** `netns NS` as ip reads it: a name, a path, pid:N, or a bare process id when no namespace has that name. */
+function netnsArg(v: string): string {
+  return /^[0-9]+$/.test(v) && !existsNetns(v) ? `pid:${v}` : v;
+}
 
 interface Globals {
   netns?: string;
@@ -54,7 +60,7 @@ export function parseLinkAdd(words: string[]): VethOptions {
     const k = w.next()!;
     if (k === 'name' || k === 'dev') name = w.value(k);
     else if (k === 'type') type = w.value(k);
-    else if (k === 'netns') o.netns = w.value(k);
+    else if (k === 'netns') o.netns = netnsArg(w.value(k));
     else if (k === 'mtu') o.mtu = intArg('mtu', w.value(k));
     else if (k === 'address') o.mac = w.value(k);
     else if (name === undefined) name = k;
@@ -92,7 +98,7 @@ export function parseLinkSet(words: string[]): { dev: string; set: LinkSetOption
     if (k === 'dev') dev = w.value(k);
     else if (k === 'up') set.up = true;
     else if (k === 'down') set.up = false;
-    else if (k === 'netns') set.netns = w.value(k);
+    else if (k === 'netns') set.netns = netnsArg(w.value(k));
     else if (k === 'mtu') set.mtu = intArg('mtu', w.value(k));
     else if (k === 'address') set.mac = w.value(k);
     else if (dev === undefined) dev = k;

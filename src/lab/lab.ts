@@ -18,9 +18,9 @@
 //         unless `force`. Safe to run on a half-made lab, and twice.
 // status: what exists of it, end by end.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { VpingError } from '../sys/errors.js';
+import { UsageError, VpingError } from '../sys/errors.js';
 import { AF_INET6 } from '../sys/libc.js';
-import { addNetns, delNetns, existsNetns, isNetnsMounted, openNetns, type NetNs } from '../ns/netns.js';
+import { addNetns, delNetns, existsNetns, isNetnsMounted, isNetnsName, openNetns, type NetNs } from '../ns/netns.js';
 import { IFF, RT_SCOPE } from '../netlink/consts.js';
 import { Rtnl, type AddrInfo, type LinkInfo } from '../link/rtnl.js';
 import { labPairs, resolveLab, type LabInput, type LabPair, type LabSpec } from './spec.js';
@@ -282,9 +282,18 @@ function isReadyLab(lab: LabInput | LabSpec | ReadyLab): lab is ReadyLab {
   return 'spec' in lab && 'family' in lab && Array.isArray(lab.pairs);
 }
 
+/** up and down make and remove namespaces, which only names can be; paths and pids are for looking at. */
+function namesOnly(spec: LabSpec, verb: 'up' | 'down'): void {
+  const ref = spec.ns.find((n) => !isNetnsName(n));
+  if (ref !== undefined) {
+    throw new UsageError(`lab ${verb} ${verb === 'up' ? 'makes' : 'removes'} named namespaces, and "${ref}" is reached by path or pid: build it with the tool that made it (lab status, bench and trace take it as it is)`);
+  }
+}
+
 /** Build the missing pairs, finish the half-made ones vping made (see the top of this file). */
 export function labUp(input: LabInput | LabSpec = {}, hooks: LabHooks = {}): LabResult {
   const spec = resolveLab(input);
+  namesOnly(spec, 'up');
   return withLabLock(() => labUpLocked(spec, hooks, hooks));
 }
 
@@ -443,6 +452,7 @@ export interface LabDownOptions {
 /** Remove exactly the lab's namespaces (see the top of this file). */
 export function labDown(input: LabInput | LabSpec = {}, opts: LabDownOptions = {}): LabResult {
   const spec = resolveLab(input);
+  namesOnly(spec, 'down');
   return withLabLock(() => labDownLocked(spec, opts));
 }
 

@@ -13,7 +13,7 @@
 //               room for in 192.168.0.0/16 (88) starts at 10.0.0.1/24 (room for 65,536).
 // With N = 1 the names and addresses are used as given (the seed: ns1, ns2, tap1, tap2).
 import { UsageError } from '../sys/errors.js';
-import { checkNetnsName } from '../ns/netns.js';
+import { checkNetnsRef, isNetnsName } from '../ns/netns.js';
 import { checkIfName, checkMtu, parseCidr, type Cidr } from '../link/parse.js';
 import { formatIPv4, formatIPv6 } from '../inet/addr.js';
 
@@ -117,6 +117,10 @@ export function resolveLab(input: LabInput = {}): LabSpec {
   let addrs = (input.addrs ?? (pairs > seedFits ? MANY_PAIRS_ADDRS : SEED_LAB.addrs)).slice() as [string, string];
   if (ns.length !== 2 || ifnames.length !== 2 || addrs.length !== 2) throw new UsageError('a lab has exactly two ends: give two namespaces, two interface names and two addresses');
   if (ns[0] === ns[1]) throw new UsageError(`both ends are in namespace "${ns[0]}": a lab needs two different namespaces`);
+  for (const n of ns) {
+    checkNetnsRef(n);
+    if (pairs > 1 && !isNetnsName(n)) throw new UsageError(`namespace "${n}" is reached by path or pid: a lab of several pairs names its namespaces (NAME-1, NAME-2, …), so give names`);
+  }
   if (input.prefix !== undefined) {
     if (!Number.isInteger(input.prefix)) throw new UsageError(`invalid prefix length ${input.prefix}`);
     addrs = addrs.map((a) => `${a.split('/')[0]}/${input.prefix}`) as [string, string];
@@ -187,7 +191,7 @@ export function labPairs(spec: LabSpec): LabPair[] {
   for (let i = 1; i <= spec.pairs; i++) {
     const ends = ([0, 1] as const).map((e) => {
       const ns = pairNs(spec, i, e);
-      checkNetnsName(ns);
+      checkNetnsRef(ns);
       checkIfName(spec.ifnames[e]);
       if (seen.has(ns)) throw new UsageError(`namespace "${ns}" would be used twice in this lab`);
       seen.add(ns);

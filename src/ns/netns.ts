@@ -1,5 +1,9 @@
-// Named network namespaces, compatible with iproute2's `ip netns` (ip/ipnetns.c):
-// a namespace NAME is a bind mount of a namespace file on /run/netns/NAME.
+// Network namespaces: named ones, compatible with iproute2's `ip netns` (ip/ipnetns.c: a
+// namespace NAME is a bind mount of a namespace file on /run/netns/NAME), and the ones
+// where workloads live, reached by path (`/proc/PID/ns/net`, a bind mount anywhere, a
+// container runtime's `/var/run/docker/netns/…`) or by process (`pid:1234`, as
+// `nsenter -t 1234 -n`). A path or pid is opened once and checked to be a network namespace
+// by the kernel (NS_GET_NSTYPE), never by its name; the handle, not the path, is kept.
 //
 // Thread rules (docs/ARCHITECTURE.md): setns(2) and unshare(2) move only the calling OS thread, so
 // every switch here is synchronous and undone in `finally` before control returns to
@@ -40,18 +44,22 @@ export const netnsPath = (name: string): string => `${NETNS_RUN_DIR}/${name}`;
 
 /** An open handle on a network namespace (an fd on its nsfs inode). */
 export class NetNs implements Disposable {
+  /** the name in /run/netns, when opened by name */
   readonly name: string | null;
+  /** what it was opened by (`ns1`, `/proc/42/ns/net`, `pid:42`), for messages */
+  readonly ref: string | null;
   readonly #fd: OwnedFd;
-  constructor(fd: number, name: string | null) {
+  constructor(fd: number, name: string | null, ref: string | null = name) {
     this.#fd = new OwnedFd(fd);
     this.name = name;
+    this.ref = ref;
   }
   get fd(): number {
     return this.#fd.fd;
   }
-  /** `ns1`, or `(this namespace)` for an unnamed handle. */
+  /** `ns1`, `pid:42`, a path, or `(current namespace)` for a handle on this one. */
   get label(): string {
-    return this.name ?? '(current namespace)';
+    return this.ref ?? '(current namespace)';
   }
   /** Close the namespace file (the namespace lives on while it is named or used). */
   close(): void {
@@ -80,9 +88,70 @@ export function checkNetnsFd(fd: number, what: string): void {
   throw new VpingError('EINVAL', `${what} is not a network namespace (not a namespace file at all${-t === ENOTTY ? '' : `: ${strerror(-t)}`})`);
 }
 
-/** Open the named namespace; a clear error when it does not exist or is not one. */
-export function openNetns(name: string): NetNs {
-  checkNetnsName(name);
+/** How a namespace is named on a command line: a name in /run/netns, a path, or a process. */
+export type NetnsTarget = { kind: 'name'; name: string } | { kind: 'path'; path: string } | { kind: 'pid'; pid: number };
+
+/**
+ * Read a namespace reference: `pid:N` is process N's namespace, anything with a `/` is a path
+ * to a namespace file, anything else a name in /run/netns (names cannot hold `/`). A
+ * UsageError for a malformed one.
+ */
+export function parseNetnsRef(ref: string): NetnsTarget {
+  if (ref.startsWith('pid:')) {
+    const t = ref.slice(4);
+    const pid = Number(t);
+    if (!/^[0-9]+$/.test(t) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(`invalid namespace "${ref}": pid:N takes a process id`);
+    return { kind: 'pid', pid };
+  }
+  if (ref.includes('/')) {
+    if (ref.includes('\0')) throw new UsageError('invalid namespace path: it contains a NUL byte');
+    return { kind: 'path', path: ref };
+  }
+  checkNetnsName(ref);
+  return { kind: 'name', name: ref };
+}
+
+/** Refuse a reference that is neither a valid name, a path nor pid:N, in one line. */
+export function checkNetnsRef(ref: string): void {
+  parseNetnsRef(ref);
+}
+
+/** Is `ref` a name in /run/netns (rather than a path or a pid)? */
+export const isNetnsName = (ref: string): boolean => !ref.startsWith('pid:') && !ref.includes('/');
+
+/**
+ * Open a network namespace by name, path or pid (see parseNetnsRef); a clear error when it
+ * does not exist, has gone (a process that exited) or is not a network namespace.
+ */
+export function openNetns(ref: string): NetNs {
+  const t = parseNetnsRef(ref);
+  if (t.kind === 'name') return openNamed(t.name);
+  const path = t.kind === 'pid' ? `/proc/${t.pid}/ns/net` : t.path;
+  let fd: number;
+  try {
+    // a path is the user's own: symbolic links are followed (/proc/PID/ns/net is one)
+    fd = open(path, O_RDONLY);
+  } catch (e) {
+    if (e instanceof SysError && t.kind === 'pid' && e.errno === ENOENT) {
+      throw new VpingError('ESRCH', `namespace "${ref}": no process ${t.pid}${existsSyncSafe(`/proc/${t.pid}`) ? ' (it is exiting)' : ''}`);
+    }
+    if (e instanceof SysError) throw new VpingError(e.code, `namespace "${ref}": ${path}: ${strerror(e.errno)}`);
+    throw e;
+  }
+  checkNetnsFd(fd, t.kind === 'pid' ? `namespace "${ref}" (${path})` : `namespace "${ref}"`);
+  return new NetNs(fd, null, ref);
+}
+
+function existsSyncSafe(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function openNamed(name: string): NetNs {
   const path = netnsPath(name);
   let st;
   try {
@@ -118,7 +187,7 @@ export function currentNetns(): NetNs {
   return new NetNs(open(THREAD_NET, O_RDONLY), null);
 }
 
-/** What a caller may name a namespace by: a handle, a name, or null for "where I am". */
+/** What a caller may name a namespace by: a handle, a name, a path or `pid:N`, or null for "where I am". */
 export type NetnsRef = NetNs | string | null | undefined;
 
 /**
@@ -233,8 +302,12 @@ export function delNetns(name: string): void {
   unmark(name);
 }
 
-/** Is there anything under the name in /run/netns (a namespace, or the stale file of a killed add)? */
+/**
+ * Is there anything under the name in /run/netns (a namespace, or the stale file of a killed
+ * add)? For a path or pid: does it open as a network namespace?
+ */
 export function existsNetns(name: string): boolean {
+  if (!isNetnsName(name)) return refOpens(name);
   if (netnsNameProblem(name)) return false;
   try {
     statSync(netnsPath(name));
@@ -253,13 +326,23 @@ export function listNetnsNames(): string[] {
   }
 }
 
-/** Is /run/netns/NAME a live namespace mount (and not a stale file from a killed add)? */
+/** Is /run/netns/NAME a live namespace mount (and not a stale file from a killed add)? A path or pid: does it open as one? */
 export function isNetnsMounted(name: string): boolean {
+  if (!isNetnsName(name)) return refOpens(name);
   try {
     const st = statSync(netnsPath(name));
     // nsfs inodes live on the nsfs device; a plain file on tmpfs does not.
     const self = statSync(THREAD_NET);
     return st.dev === self.dev;
+  } catch {
+    return false;
+  }
+}
+
+function refOpens(ref: string): boolean {
+  try {
+    openNetns(ref).close();
+    return true;
   } catch {
     return false;
   }
@@ -280,6 +363,28 @@ export function identifyPid(pid: number | 'self'): string[] {
   const key = nsKey(`/proc/${pid}/ns/net`);
   if (key === null) throw new VpingError('ESRCH', `no process ${pid}`);
   return listNetnsNames().filter((n) => nsKey(netnsPath(n)) === key);
+}
+
+/** The names in /run/netns of the namespace `ref` (a name, path or pid:N) reaches. */
+export function identifyNetns(ref: string): string[] {
+  using ns = openNetns(ref);
+  const key = nsKey(`/proc/self/fd/${ns.fd}`);
+  return listNetnsNames().filter((n) => nsKey(netnsPath(n)) === key);
+}
+
+/**
+ * `ip netns pids NAME`: the processes whose network namespace is the one `ref` reaches, in
+ * ascending order (processes that cannot be looked at, or exit meanwhile, are passed over).
+ */
+export function netnsPids(ref: string): number[] {
+  using ns = openNetns(ref);
+  const key = nsKey(`/proc/self/fd/${ns.fd}`);
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    if (nsKey(`/proc/${d}/ns/net`) === key) pids.push(Number(d));
+  }
+  return pids.sort((a, b) => a - b);
 }
 
 /** The name of the namespace an fd or path refers to, if it has one. */

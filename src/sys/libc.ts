@@ -40,6 +40,7 @@ const fn = {
   // ioctl is variadic; the request-only form is the same call for the ns ioctls (no argument)
   ioctl0: libc.func('int ioctl(int fd, unsigned long req)'),
   unshare: libc.func('int unshare(int flags)'),
+  fchdir: libc.func('int fchdir(int fd)'),
   getpid: libc.func('int getpid()'),
   gettid: libc.func('int gettid()'),
   geteuid: libc.func('uint32_t geteuid()'),
@@ -105,6 +106,9 @@ export const O_CLOEXEC = 0o2000000;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
 export const CLONE_NEWNET = 0x40000000;
+export const CLONE_NEWNS = 0x00020000;
+export const MS_RDONLY = 0x1;
+export const MS_SLAVE = 0x80000;
 export const MS_BIND = 0x1000;
 export const MS_REC = 0x4000;
 export const MS_PRIVATE = 0x40000;
@@ -269,8 +273,11 @@ export const NS_GET_NSTYPE = 0xb703; // _IO(0xb7, 0x3), linux/nsfs.h
 export function nsTypeSoft(fd: number): number {
   return soft(fn.ioctl0(fd, NS_GET_NSTYPE));
 }
-export function unshare(flags: number): void {
-  check('unshare(CLONE_NEWNET)', fn.unshare(flags));
+export function unshare(flags: number, what = 'unshare(CLONE_NEWNET)'): void {
+  check(what, fn.unshare(flags));
+}
+export function fchdir(fd: number): void {
+  check('fchdir', fn.fchdir(fd));
 }
 export const getpid = (): number => fn.getpid() as number;
 export const gettid = (): number => fn.gettid() as number;
