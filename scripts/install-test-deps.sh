@@ -2,9 +2,12 @@
 # Installs what vping's tests use as judges and what capture needs, on a fresh Debian
 # machine, as root: iproute2 (ip), iputils-ping (ping), tcpdump, libpcap0.8 (filters),
 # chromium (renders `vping bench --report` pages in a test), util-linux (setpriv, to run
-# the CLI as an unprivileged user; unshare and nsenter, for namespaces that have no name), procps (sysctl inside test namespaces), gcc (tests
-# that compile iputils' own arithmetic as C to judge vping's). Then the npm packages (npm ci builds dist/ through
-# the package's prepare script). Safe to run again: it installs only what is missing.
+# the CLI as an unprivileged user; unshare and nsenter, for namespaces without a name),
+# procps (sysctl inside test namespaces), gcc (tests that compile iputils' own arithmetic
+# as C to judge vping's), prometheus with promtool (scrapes `vping exporter` in a test) and
+# prometheus-smokeping-prober (the exporter's peer in bench/exporter). Then the npm
+# packages (npm ci builds dist/ through the package's prepare script). Safe to run again:
+# it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 { command -v setpriv && command -v nsenter && command -v unshare; } >/dev/null 2>&1 || need+=(util-linux)
 command -v sysctl >/dev/null 2>&1 || need+=(procps)
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-smokeping-prober >/dev/null 2>&1 || need+=(prometheus-smokeping-prober)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: missing ${need[*]}; run as root to install them" >&2

@@ -17,6 +17,7 @@ const modules: Record<string, () => Promise<Register>> = {
   capture: () => load(import('./capture.js')),
   bench: () => load(import('./bench.js')),
   trace: () => load(import('./trace.js')),
+  exporter: () => load(import('./exporter.js')),
 };
 // Command names (and aliases) to the module that registers them.
 const owner: Record<string, string> = { a: 'link', addr: 'link', address: 'link' };

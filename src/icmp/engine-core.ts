@@ -841,6 +841,9 @@ export class Engine extends Pinger {
   /** The second half of a turn, after the wait: events, flood ticks and samples go out. */
   afterWait(st: RunState, sink: EngineSink): void {
     if (this.pending.length) {
+      // the sends these replies answer are counted before them (a reader of both never sees
+      // more replies than requests)
+      if (this.cfg.floodTicks) this.flushTick(sink);
       sink.events(this.pending);
       this.pending = [];
     }

@@ -365,6 +365,19 @@ export function identifyPid(pid: number | 'self'): string[] {
   return listNetnsNames().filter((n) => nsKey(netnsPath(n)) === key);
 }
 
+/**
+ * The identity (`dev:ino` of its nsfs inode) of the namespace `ref` reaches now, or null when
+ * it reaches none: a deleted name, an exited pid. Two references to one namespace share it.
+ */
+export function netnsIdentity(ref: string): string | null {
+  try {
+    using ns = openNetns(ref);
+    return nsKey(`/proc/self/fd/${ns.fd}`);
+  } catch {
+    return null;
+  }
+}
+
 /** The names in /run/netns of the namespace `ref` (a name, path or pid:N) reaches. */
 export function identifyNetns(ref: string): string[] {
   using ns = openNetns(ref);
