@@ -165,7 +165,7 @@ export function register(program: Command): void {
         // As ping on SIGINT: 0 when anything came back, 1 when nothing did.
         if (run.interrupted && !run.rows.some((r) => r.received > 0)) process.exitCode = 1;
         if (o.report) writeReport(o.report, run);
-        if (o.prom) writeAtomically(o.prom, formatPrometheus(run));
+        if (o.prom) writeAtomically(o.prom, await formatPrometheus(run));
         if (json) {
           printJson(benchJson(run, { samples: o.samples ?? false }));
           return;

@@ -2,6 +2,7 @@
 // rows and counts as asked, iputils ping beside it in the same run, pairs at once with
 // totals consistent with their rows, files written, and the bad-input contract.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +120,10 @@ describePriv('vping bench on a real lab', () => {
     }
     expect(readFileSync(report, 'utf8')).toContain('vping beside iputils ping');
     expect(readFileSync(prom, 'utf8')).toMatch(/^vping_ping_echo_received_total\{pair="1",dir="ns1-ns2",size="56",mode="flood",clock="ping"\} 500$/m);
+    // Prometheus' own linter accepts the file
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: readFileSync(prom, 'utf8'), encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it('--pairs 3 runs the pairs at once: one row each, and totals that add up', async () => {
