@@ -48,3 +48,7 @@ export { Printer, LINKTYPE, type PrinterOptions, type PrintableFrame } from './p
 // measurements
 export { runBench, checkBenchOptions, BENCH_DEFAULTS, type BenchOptions, type BenchProgress, type BenchHooks } from './measure/bench/run.js';
 export { runTrace, checkTraceOptions, type TraceOptions, type TraceResult, type TraceHooks } from './measure/trace/run.js';
+
+// the exporter: continuous in-namespace probes served for Prometheus
+export { Exporter, ExporterMetrics } from './measure/exporter/exporter.js';
+export { parseConfigText, type ExporterConfig, type Target as ExporterTarget, type NetnsRule, type Buckets } from './measure/exporter/config.js';

@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import * as vping from '../../src/index.js';
 
-const SURFACE = `BENCH_DEFAULTS CaptureSession DecodeError FilterError LINKTYPE MAX_PAIRS NETNS_RUN_DIR NetlinkError PcapWriter PcapngWriter
+const SURFACE = `BENCH_DEFAULTS CaptureSession DecodeError Exporter ExporterMetrics FilterError LINKTYPE MAX_PAIRS NETNS_RUN_DIR NetlinkError PcapWriter PcapngWriter
   Printer Rtnl RtnlBatch SEED_LAB SysError UsageError VpingError WriteError addNetns checkBenchOptions checkIfName checkMtu
   checkNetnsName checkNetnsRef checkTraceOptions checksum compileFilter currentNetns delNetns errnoName existsNetns exitCodeOf formatG
   formatIPv4 formatIPv6 formatIpAddr formatIpLink formatLoss formatOfPath havePcap identifyNetns identifyPid ipAddrJson ipLinkJson
   isVpingError labDown labPairs labStatus labUp listNetnsNames lossPercent nameOfNetns netnsList netnsPath netnsPids openCapture
-  openCaptureFd openNetns openWriter parseCidr parseNetnsRef parseIPv4 parseIPv6 parseMacAddr pcapVersion ping readyLab requireLabUp resolveDestination resolveLab
+  openCaptureFd openNetns openWriter parseCidr parseConfigText parseNetnsRef parseIPv4 parseIPv6 parseMacAddr pcapVersion ping readyLab requireLabUp resolveDestination resolveLab
   runBench runTrace showAddrJson showAddrText showLinkJson showLinkText spawnInNetns startPing strerrorText withNetns`.split(/\s+/);
 
 describe('library entry', () => {
