@@ -146,6 +146,12 @@ export interface RunState {
   lastTick: number;
   /** the instant the last turn's wait was computed */
   now: number;
+  /**
+   * When a turn returned -1 (ping would spin: the next probe is due within MININTERVAL and
+   * none is in flight), how long until it is due, ns: what a loop that must not spin (several
+   * engines on one thread) waits instead.
+   */
+  dueNs: number;
 }
 
 export class Engine extends Pinger {
@@ -773,7 +779,7 @@ export class Engine extends Pinger {
     this.sampleSink = sink;
     const start = nowNs();
     this.sampleFlushedAt = start;
-    return { deadlineAt: this.cfg.deadlineMs ? start + this.cfg.deadlineMs * 1e6 : Infinity, exitAt: Infinity, lastTick: start, now: start };
+    return { deadlineAt: this.cfg.deadlineMs ? start + this.cfg.deadlineMs * 1e6 : Infinity, exitAt: Infinity, lastTick: start, now: start, dueNs: 0 };
   }
 
   /**
@@ -826,9 +832,11 @@ export class Engine extends Pinger {
       st.exitAt = nowNs() + w;
     }
     if (this.intervalNs > 0 && st.exitAt === Infinity && waitNs !== Infinity) {
+      const due = waitNs;
       waitNs = this.pingWait(waitNs);
       if (waitNs < 0) {
         st.now = nowNs();
+        st.dueNs = Math.max(0, due - (st.now - now));
         return -1;
       }
     }

@@ -42,7 +42,9 @@ export function runShared(engines: Engine[], sinks: EngineSink[], wakeFd: number
         done(i, engines[i].finish(sinks[i]));
         continue;
       }
-      wait = Math.min(wait, t < 0 ? 0 : t);
+      // -1: ping would spin until its next probe is due; here the others must run meanwhile,
+      // so the loop waits exactly that long instead
+      wait = Math.min(wait, t < 0 ? states[i].dueNs : t);
     }
     if (left === 0) break;
     for (let i = 0; i <= n; i++) dv.setInt16(i * POLLFD.size + POLLFD.revents, 0, true);
