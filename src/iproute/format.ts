@@ -11,6 +11,8 @@ import type { LinkInfo } from '../link/ifinfomsg.js';
 export interface FormatOptions {
   /** nsid → namespace name, as seen from the namespace the links belong to. */
   nsidNames?: Map<number, string>;
+  /** every link of the namespace, for the names of lower devices and masters when `links` is a filtered few */
+  allLinks?: LinkInfo[];
 }
 
 // print_link_flags: the order ip prints them in (RUNNING is never printed).
@@ -268,7 +270,7 @@ const indexLinks = (links: LinkInfo[]) => new Map(links.map((l) => [l.index, l])
 
 /** Exactly `ip address show`'s text for these links and addresses. */
 export function formatIpAddr(links: LinkInfo[], addrs: AddrInfo[], opts: FormatOptions = {}): string {
-  const byIndex = indexLinks(links);
+  const byIndex = indexLinks(opts.allLinks ?? links);
   let out = '';
   for (const l of links) {
     out += linkText(l, byIndex, opts, false);
@@ -278,19 +280,19 @@ export function formatIpAddr(links: LinkInfo[], addrs: AddrInfo[], opts: FormatO
 }
 
 /** `ip -j address show`'s objects (JSON.stringify gives ip's compact form). */
-export function ipAddrJson(links: LinkInfo[], addrs: AddrInfo[], _opts: FormatOptions = {}): object[] {
-  const byIndex = indexLinks(links);
+export function ipAddrJson(links: LinkInfo[], addrs: AddrInfo[], opts: FormatOptions = {}): object[] {
+  const byIndex = indexLinks(opts.allLinks ?? links);
   return links.map((l) => ({ ...linkJson(l, byIndex, false), addr_info: addrs.filter((a) => a.index === l.index).map(addrJson) }));
 }
 
 /** Exactly `ip link show`'s text. */
 export function formatIpLink(links: LinkInfo[], opts: FormatOptions = {}): string {
-  const byIndex = indexLinks(links);
+  const byIndex = indexLinks(opts.allLinks ?? links);
   return links.map((l) => linkText(l, byIndex, opts, true)).join('');
 }
 
 /** `ip -j link show`'s objects. */
-export function ipLinkJson(links: LinkInfo[], _opts: FormatOptions = {}): object[] {
-  const byIndex = indexLinks(links);
+export function ipLinkJson(links: LinkInfo[], opts: FormatOptions = {}): object[] {
+  const byIndex = indexLinks(opts.allLinks ?? links);
   return links.map((l) => linkJson(l, byIndex, true));
 }

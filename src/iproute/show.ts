@@ -16,13 +16,16 @@ export interface ShowOptions {
 
 interface Snapshot {
   links: LinkInfo[];
+  /** every link, for names of lower devices and masters */
+  all: LinkInfo[];
   addrs: AddrInfo[];
   nsidNames: Map<number, string>;
 }
 
 function snapshot(ns: NetnsRef, o: ShowOptions, withAddrs: boolean): Snapshot {
   using rt = Rtnl.open(ns);
-  let links = rt.links();
+  const all = rt.links();
+  let links = all;
   if (o.dev !== undefined) {
     const l = links.find((x) => x.name === o.dev);
     if (!l) throw new UsageError(`Device "${o.dev}" does not exist${typeof ns === 'string' ? ` in namespace "${ns}"` : ''}`);
@@ -33,29 +36,29 @@ function snapshot(ns: NetnsRef, o: ShowOptions, withAddrs: boolean): Snapshot {
   // A family filter shows only the links that have an address of that family, as ip does.
   if (withAddrs && fam !== AF_UNSPEC) links = links.filter((l) => addrs.some((a) => a.index === l.index));
   const needNames = links.some((l) => l.linkNetnsid !== undefined);
-  return { links, addrs, nsidNames: needNames ? rt.nsidNames() : new Map() };
+  return { links, all, addrs, nsidNames: needNames ? rt.nsidNames() : new Map() };
 }
 
 /** `ip [-n NS] address show [dev DEV]`, as text. */
 export function showAddrText(ns: NetnsRef, o: ShowOptions = {}): string {
   const s = snapshot(ns, o, true);
-  return formatIpAddr(s.links, s.addrs, { nsidNames: s.nsidNames });
+  return formatIpAddr(s.links, s.addrs, { nsidNames: s.nsidNames, allLinks: s.all });
 }
 
 /** `ip -j [-n NS] address show`, as ip's JSON objects. */
 export function showAddrJson(ns: NetnsRef, o: ShowOptions = {}): object[] {
   const s = snapshot(ns, o, true);
-  return ipAddrJson(s.links, s.addrs, { nsidNames: s.nsidNames });
+  return ipAddrJson(s.links, s.addrs, { nsidNames: s.nsidNames, allLinks: s.all });
 }
 
 /** `ip [-n NS] link show [DEV]`, as text. */
 export function showLinkText(ns: NetnsRef, o: ShowOptions = {}): string {
   const s = snapshot(ns, o, false);
-  return formatIpLink(s.links, { nsidNames: s.nsidNames });
+  return formatIpLink(s.links, { nsidNames: s.nsidNames, allLinks: s.all });
 }
 
 /** `ip -j [-n NS] link show`. */
 export function showLinkJson(ns: NetnsRef, o: ShowOptions = {}): object[] {
   const s = snapshot(ns, o, false);
-  return ipLinkJson(s.links, { nsidNames: s.nsidNames });
+  return ipLinkJson(s.links, { nsidNames: s.nsidNames, allLinks: s.all });
 }

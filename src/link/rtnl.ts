@@ -2,11 +2,11 @@
 // MAC, move, delete, addresses, dumps of links and addresses, nsids. One socket per
 // namespace; several requests can go in one sendmsg (RtnlBatch) and their acks are read
 // after, which is how a lab of many pairs is built quickly.
-import { EEXIST, ENODEV } from '../sys/errno.js';
+import { EEXIST, ENODEV, EOPNOTSUPP } from '../sys/errno.js';
 import { UsageError } from '../sys/errors.js';
 import { AF_INET, AF_UNSPEC } from '../sys/libc.js';
 import { listNetnsNames, openNetns, NetNs, type NetnsRef } from '../ns/netns.js';
-import { IFA, IFA_F, IFF, IFLA, IFLA_INFO, NETNSA, NETNSA_NSID_NOT_ASSIGNED, NLM_F, RTEXT_FILTER, RTGENMSG, RTM, RT_SCOPE, VETH_INFO } from '../netlink/consts.js';
+import { IFA, IFA_F, IFF, IFLA, IFLA_INFO, IFLA_MACVLAN, IFLA_VLAN, IFLA_VXLAN, MACVLAN_MODE, NETNSA, NETNSA_NSID_NOT_ASSIGNED, NLM_F, RTEXT_FILTER, RTGENMSG, RTM, RT_SCOPE, VETH_INFO } from '../netlink/consts.js';
 import { NetlinkError } from '../netlink/errors.js';
 import { checkIfName, checkMtu, parseCidr, parseMacAddr, type Cidr } from './parse.js';
 import { AttrSet, type NlWriter } from '../netlink/nlattr.js';
@@ -40,12 +40,38 @@ export interface VethOptions {
   peerIndex?: number;
 }
 
-/** What `ip link set` changes: up/down, name, MTU, MAC address, namespace. */
+/** What `ip link set` changes: up/down, name, MTU, MAC address, namespace, master. */
 export interface LinkSetOptions {
   up?: boolean;
   mtu?: number;
   mac?: string;
   netns?: NsTarget;
+  /** enslave to this bridge (by ifindex); 0 releases it (`nomaster`) */
+  master?: number;
+}
+
+/** Link kinds other than veth that `link add` makes (the kernel may lack some: it refuses them). */
+export type LinkKind = 'bridge' | 'dummy' | 'macvlan' | 'vlan' | 'vxlan';
+
+/** A link of another kind: `ip link add NAME [link DEV] type KIND [its options]`. */
+export interface KindLinkOptions {
+  name: string;
+  kind: LinkKind;
+  /** the lower device (macvlan, vlan: required), by ifindex */
+  link?: number;
+  netns?: NsTarget;
+  mtu?: number;
+  mac?: string;
+  /** macvlan: private, vepa, bridge, passthru or source (the kernel's default: vepa) */
+  macvlanMode?: keyof typeof MACVLAN_MODE;
+  /** vlan and vxlan: the VLAN id (0-4095) or VNI (0-16777215) */
+  id?: number;
+  /** vxlan: the UDP port (ip's default when not given is 0, which the kernel makes 8472) */
+  dstport?: number;
+  /** vxlan: the remote or multicast group, the local address (bytes) and the underlay device (ifindex) */
+  remote?: Uint8Array;
+  local?: Uint8Array;
+  dev?: number;
 }
 
 /** Address flags and extras, as `ip addr add` takes them (nodad, broadcast, label, scope, …). */
@@ -59,6 +85,14 @@ export interface AddrOptions {
 const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
 const VETH_KIND = Buffer.from('veth');
 const devText = (dev: DevRef) => (typeof dev === 'number' ? `if${dev}` : dev);
+
+/** A refused kind reads as ip says it; a name taken says so. */
+function explainKind(e: NetlinkError, o: KindLinkOptions): NetlinkError {
+  const say = (message: string) => new NetlinkError({ op: e.op, errno: e.errno, kernelMessage: e.kernelMessage, offset: e.offset, seq: e.seq, message });
+  if (e.errno === EOPNOTSUPP) return say(`link add ${o.name} type ${o.kind}: this kernel has no ${o.kind} links (Unknown device type)`);
+  if (e.errno === EEXIST) return say(`link add ${o.name}: a device named "${o.name}" exists`);
+  return e;
+}
 
 /** ENODEV on a named device reads as ip says it: `Cannot find device "tap9"`. */
 function noDevice(dev: DevRef): (e: NetlinkError) => NetlinkError {
@@ -147,19 +181,56 @@ export class RtnlBatch {
     });
   }
 
-  /** `ip link set DEV [up|down] [mtu N] [address MAC] [netns NS]`. */
+  /** `ip link add NAME [link DEV] type KIND …` for a bridge, dummy, macvlan, vlan or vxlan, in one RTM_NEWLINK. */
+  createLink(o: KindLinkOptions): this {
+    checkIfName(o.name);
+    if (o.mtu !== undefined) checkMtu(o.mtu);
+    const mac = o.mac !== undefined ? parseMacAddr(o.mac) : null;
+    const fd = o.netns !== undefined ? this.#fds.fd(o.netns) : null;
+    const op = `link add ${o.name} type ${o.kind}`;
+    return this.#msg(RTM.NEWLINK, REQ_ACK | NLM_F.CREATE | NLM_F.EXCL, { op, explain: (e) => explainKind(e, o) }, (w) => {
+      putIfinfomsg(w, { index: 0 });
+      if (o.link !== undefined) w.u32(IFLA.LINK, o.link);
+      if (o.mtu !== undefined) w.u32(IFLA.MTU, o.mtu);
+      if (mac) w.binary(IFLA.ADDRESS, mac);
+      if (fd !== null) w.u32(IFLA.NET_NS_FD, fd);
+      w.str(IFLA.IFNAME, o.name);
+      w.nest(IFLA.LINKINFO, (li) => {
+        li.binary(IFLA_INFO.KIND, Buffer.from(o.kind));
+        if (o.kind === 'macvlan' && o.macvlanMode) li.nest(IFLA_INFO.DATA, (d) => d.u32(IFLA_MACVLAN.MODE, MACVLAN_MODE[o.macvlanMode!]));
+        else if (o.kind === 'vlan') li.nest(IFLA_INFO.DATA, (d) => d.u16(IFLA_VLAN.ID, o.id ?? 0));
+        else if (o.kind === 'vxlan') {
+          li.nest(IFLA_INFO.DATA, (d) => {
+            d.u32(IFLA_VXLAN.ID, o.id ?? 0);
+            if (o.remote) d.binary(o.remote.length === 4 ? IFLA_VXLAN.GROUP : IFLA_VXLAN.GROUP6, o.remote);
+            if (o.local) d.binary(o.local.length === 4 ? IFLA_VXLAN.LOCAL : IFLA_VXLAN.LOCAL6, o.local);
+            if (o.dev !== undefined) d.u32(IFLA_VXLAN.LINK, o.dev);
+            // the UDP port travels in network order
+            if (o.dstport !== undefined) d.binary(IFLA_VXLAN.PORT, Uint8Array.of(o.dstport >> 8, o.dstport & 0xff));
+          });
+        }
+      });
+    });
+  }
+
+  /** `ip link set DEV [up|down] [mtu N] [address MAC] [netns NS] [master BR|nomaster]`. */
   setLink(dev: DevRef, o: LinkSetOptions): this {
     if (typeof dev === 'string') checkIfName(dev);
     if (o.mtu !== undefined) checkMtu(o.mtu);
     const mac = o.mac !== undefined ? parseMacAddr(o.mac) : null;
     const fd = o.netns !== undefined ? this.#fds.fd(o.netns) : null;
-    const words = [o.up === undefined ? null : o.up ? 'up' : 'down', o.mtu !== undefined ? `mtu ${o.mtu}` : null, o.mac ? `address ${o.mac}` : null, o.netns !== undefined ? `netns ${typeof o.netns === 'string' ? o.netns : o.netns.label}` : null];
+    const words = [
+      o.up === undefined ? null : o.up ? 'up' : 'down', o.mtu !== undefined ? `mtu ${o.mtu}` : null, o.mac ? `address ${o.mac}` : null,
+      o.netns !== undefined ? `netns ${typeof o.netns === 'string' ? o.netns : o.netns.label}` : null,
+      o.master === undefined ? null : o.master === 0 ? 'nomaster' : `master if${o.master}`,
+    ];
     const op = `link set ${devText(dev)} ${words.filter(Boolean).join(' ')}`.trimEnd();
     return this.#msg(RTM.NEWLINK, REQ_ACK, { op, explain: noDevice(dev) }, (w) => {
       putDevHeader(w, dev, { flags: o.up ? IFF.UP : 0, change: o.up === undefined ? 0 : IFF.UP });
       if (o.mtu !== undefined) w.u32(IFLA.MTU, o.mtu);
       if (mac) w.binary(IFLA.ADDRESS, mac);
       if (fd !== null) w.u32(IFLA.NET_NS_FD, fd);
+      if (o.master !== undefined) w.u32(IFLA.MASTER, o.master);
     });
   }
 
@@ -255,6 +326,9 @@ export class Rtnl implements Disposable {
   }
 
   /** `ip link set DEV …` (up/down, name, mtu, address, netns). */
+  createLink(o: KindLinkOptions): void {
+    this.batch().createLink(o).run();
+  }
   setLink(dev: DevRef, o: LinkSetOptions): void {
     this.batch().setLink(dev, o).run();
   }

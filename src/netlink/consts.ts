@@ -179,6 +179,15 @@ export const IFLA_INFO = {
   SLAVE_DATA: 5,
 } as const;
 
+// include/uapi/linux/if_link.h
+/** IFLA_MACVLAN_* (inside IFLA_INFO_DATA of kind "macvlan") and the modes of IFLA_MACVLAN_MODE */
+export const IFLA_MACVLAN = { MODE: 1 } as const;
+export const MACVLAN_MODE = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
+/** IFLA_VLAN_* (inside IFLA_INFO_DATA of kind "vlan") */
+export const IFLA_VLAN = { ID: 1 } as const;
+/** IFLA_VXLAN_* (inside IFLA_INFO_DATA of kind "vxlan"): GROUP carries `remote` too, as ip sends it */
+export const IFLA_VXLAN = { ID: 1, GROUP: 2, LINK: 3, LOCAL: 4, TTL: 5, LEARNING: 7, PORT: 15, GROUP6: 16, LOCAL6: 17 } as const;
+
 // include/uapi/linux/veth.h
 /** enum VETH_INFO_* (inside IFLA_INFO_DATA of kind "veth") */
 export const VETH_INFO = {

@@ -177,6 +177,27 @@ describePriv('vping exporter', () => {
     expect(m.get(key)!).toBeGreaterThan(before);
   }, 30_000);
 
+  it('a namespace glob follows namespaces as they come and go (rescanned)', async () => {
+    const [a] = lab.ns!;
+    const g = uniq('vxg');
+    writeFileSync(configFile, [
+      'interval: 50ms', 'rescan: 300ms', 'targets:', `  - { netns: ${doomed}, address: 127.0.0.1 }`, `  - { netns: ${a}, address: 10.214.0.1 }`,
+      'netns:', `  - { glob: "${g}*", address: 127.0.0.1 }`, '',
+    ].join('\n'));
+    const mark = exporterErr.length;
+    exporter.kill('SIGHUP');
+    await until('the reload', async () => /reloaded .*: 0 added, 0 removed, 4 kept/.test(exporterErr.slice(mark)));
+    try {
+      peer('ip', ['netns', 'add', `${g}1`]);
+      peer('ip', ['-n', `${g}1`, 'link', 'set', 'lo', 'up']);
+      await until('the new namespace probed', async () => ((await scrape()).get(series('vping_probe_replies_total', `${g}1`, '127.0.0.1')) ?? 0) > 0);
+      peer('ip', ['netns', 'del', `${g}1`]);
+      await until('its series gone', async () => !(await scrape()).has(series('vping_probe_requests_total', `${g}1`, '127.0.0.1')));
+    } finally {
+      removeNetns(`${g}1`);
+    }
+  }, 30_000);
+
   it('a namespace deleted under its probe: up 0 and netns_gone for it, the others go on', async () => {
     const [a] = lab.ns!;
     peer('ip', ['netns', 'del', doomed]);

@@ -122,7 +122,11 @@ describe('lab spec', () => {
     expect(usage(() => resolveLab({ ns: ['a', 'a'] }))).toMatch(/two different namespaces/);
     expect(usage(() => resolveLab({ addrs: ['10.0.0.1/24', 'fd00::2/64'] }))).toMatch(/different families/);
     expect(usage(() => resolveLab({ ifnames: ['tap1', 'x'.repeat(16)] }))).toMatch(/at most 15/);
-    expect(usage(() => resolveLab({ ns: ['a/b', 'c'] }))).toMatch(/'\/'/);
+    expect(usage(() => resolveLab({ ns: ['..', 'c'] }))).toMatch(/namespace name ".." is not allowed/);
+    expect(usage(() => resolveLab({ ns: ['pid:x', 'c'] }))).toMatch(/pid:N takes a process id/);
+    // a path or pid reaches a namespace others made: fine for one pair, not for several
+    expect(resolveLab({ ns: ['/proc/1/ns/net', 'pid:2'] }).ns).toEqual(['/proc/1/ns/net', 'pid:2']);
+    expect(usage(() => resolveLab({ pairs: 2, ns: ['/proc/1/ns/net', 'c'] }))).toMatch(/several pairs names its namespaces/);
     expect(usage(() => resolveLab({ addrs: ['255.255.255.1/24', '255.255.255.2/24'], pairs: 2 }))).toMatch(/leaves the address space/);
     expect(usage(() => resolveLab({ prefix: 33 }))).toMatch(/allows 0-32/);
   });

@@ -15,7 +15,7 @@ describe('help and mistyped words', () => {
   it('a mistyped command or verb: one line with the suggestion, exit 2', () => {
     const cases: [string[], string][] = [
       [['lnk'], "vping: unknown command 'lnk' (did you mean link?) (see vping --help)"],
-      [['netns', 'ad', 'x'], 'vping: netns: unknown command "ad" (did you mean add?) (add, del, list, identify)'],
+      [['netns', 'ad', 'x'], 'vping: netns: unknown command "ad" (did you mean add?) (add, del, list, identify, pids, exec)'],
       [['link', 'sett', 'tap1', 'up'], 'vping: link: unknown command "sett" (did you mean set?) (add, set, del, show)'],
       [['addr', 'ad', '10.0.0.1/24', 'dev', 'x'], 'vping: addr: unknown command "ad" (did you mean add?) (add, del, show)'],
     ];
