@@ -18,9 +18,10 @@ const modules: Record<string, () => Promise<Register>> = {
   bench: () => load(import('./bench.js')),
   trace: () => load(import('./trace.js')),
   exporter: () => load(import('./exporter.js')),
+  route: () => load(import('./route.js')),
 };
 // Command names (and aliases) to the module that registers them.
-const owner: Record<string, string> = { a: 'link', addr: 'link', address: 'link' };
+const owner: Record<string, string> = { a: 'link', addr: 'link', address: 'link', r: 'route', neigh: 'route', neighbour: 'route', neighbor: 'route' };
 
 /** The command word in argv (the first word after the global options -n NS, -j) and where it is. */
 export function commandWord(argv: string[]): { word: string; at: number } | undefined {

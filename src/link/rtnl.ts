@@ -13,9 +13,11 @@ import { AttrSet, type NlWriter } from '../netlink/nlattr.js';
 import { NetlinkConn, NetlinkSocket, type NlEndpoint, type Pending } from '../netlink/transport.js';
 import { IFINFOMSG, decodeLink, putIfinfomsg, type LinkInfo } from './ifinfomsg.js';
 import { decodeAddr, putIfaddrmsg, type AddrInfo } from './ifaddrmsg.js';
+import { RTA, RTN, RTPROT_BOOT, RT_TABLE_MAIN, decodeNeigh, decodeRoute, putNdmsg, putRtmsg, type NeighInfo, type RouteInfo } from './rtmsg.js';
 
 export type { LinkInfo } from './ifinfomsg.js';
 export type { AddrInfo } from './ifaddrmsg.js';
+export type { RouteInfo, NeighInfo } from './rtmsg.js';
 
 /** A device by name (resolved by the kernel in the socket's namespace) or by ifindex. */
 export type DevRef = string | number;
@@ -48,6 +50,27 @@ export interface LinkSetOptions {
   netns?: NsTarget;
   /** enslave to this bridge (by ifindex); 0 releases it (`nomaster`) */
   master?: number;
+}
+
+/** A route to add, replace or delete (`ip route add|replace|del`), in the main table. */
+export interface RouteOptions {
+  /** AF_INET or AF_INET6 */
+  family: number;
+  /** the destination prefix (bytes and length); null: default */
+  dst: { bytes: Uint8Array; prefixlen: number } | null;
+  gateway?: Uint8Array;
+  /** the output device, by ifindex */
+  oif?: number;
+  metric?: number;
+  /** rtm_protocol (default boot, as ip) */
+  protocol?: number;
+  /** rtm_scope (default: link when there is no gateway, else global, as ip) */
+  scope?: number;
+  prefsrc?: Uint8Array;
+  /** rtm_type (default unicast): blackhole, unreachable, prohibit, throw */
+  type?: number;
+  /** for messages: the words as typed */
+  text?: string;
 }
 
 /** Link kinds other than veth that `link add` makes (the kernel may lack some: it refuses them). */
@@ -234,6 +257,28 @@ export class RtnlBatch {
     });
   }
 
+  /**
+   * `ip route add|replace|del …` in the main table: RTM_NEWROUTE (CREATE|EXCL, or
+   * CREATE|REPLACE) or RTM_DELROUTE, with ip's defaults (protocol boot, scope link for a
+   * route with neither gateway nor a type other than unicast; a delete matches any protocol,
+   * scope and type that are not given).
+   */
+  route(verb: 'add' | 'replace' | 'del', o: RouteOptions): this {
+    const del = verb === 'del';
+    const type = o.type ?? (del ? RTN.UNSPEC : RTN.UNICAST);
+    const scope = o.scope ?? (del ? RT_SCOPE.NOWHERE : type === RTN.UNICAST && !o.gateway ? RT_SCOPE.LINK : RT_SCOPE.UNIVERSE);
+    const flags = del ? REQ_ACK : REQ_ACK | NLM_F.CREATE | (verb === 'replace' ? NLM_F.REPLACE : NLM_F.EXCL);
+    const op = `route ${verb} ${o.text ?? ''}`.trimEnd();
+    return this.#msg(del ? RTM.DELROUTE : RTM.NEWROUTE, flags, { op }, (w) => {
+      putRtmsg(w, { family: o.family, dstLen: o.dst ? o.dst.prefixlen : 0, table: RT_TABLE_MAIN, protocol: o.protocol ?? (del ? 0 : RTPROT_BOOT), scope, type });
+      if (o.dst) w.binary(RTA.DST, o.dst.bytes);
+      if (o.gateway) w.binary(RTA.GATEWAY, o.gateway);
+      if (o.oif !== undefined) w.u32(RTA.OIF, o.oif);
+      if (o.metric !== undefined) w.u32(RTA.PRIORITY, o.metric);
+      if (o.prefsrc) w.binary(RTA.PREFSRC, o.prefsrc);
+    });
+  }
+
   /** `ip link del DEV`. */
   deleteLink(dev: DevRef): this {
     if (typeof dev === 'string') checkIfName(dev);
@@ -402,6 +447,29 @@ export class Rtnl implements Disposable {
       (w, seq) => w.message(RTM.GETADDR, NLM_F.REQUEST | NLM_F.DUMP, seq, (b) => putIfaddrmsg(b, { family })),
       (m) => (m.type === RTM.NEWADDR ? decodeAddr(m.payload) : undefined),
     );
+  }
+
+  /** Every route of a family (AF_INET, AF_INET6), every table, as the kernel dumps them (RTM_GETROUTE). */
+  routes(family: number): RouteInfo[] {
+    return this.conn.dump(
+      'route show',
+      (w, seq) => w.message(RTM.GETROUTE, NLM_F.REQUEST | NLM_F.DUMP, seq, (b) => putRtmsg(b, { family, table: 0 })),
+      (m) => (m.type === RTM.NEWROUTE ? decodeRoute(m.payload) : undefined),
+    );
+  }
+
+  /** Every neighbour entry of a family (AF_UNSPEC: both), as the kernel dumps them (RTM_GETNEIGH). */
+  neighbours(family: number = AF_UNSPEC): NeighInfo[] {
+    return this.conn.dump(
+      'neigh show',
+      (w, seq) => w.message(RTM.GETNEIGH, NLM_F.REQUEST | NLM_F.DUMP, seq, (b) => putNdmsg(b, family)),
+      (m) => (m.type === RTM.NEWNEIGH ? decodeNeigh(m.payload) : undefined),
+    );
+  }
+
+  /** `ip route add|replace|del …` (see RtnlBatch.route). */
+  route(verb: 'add' | 'replace' | 'del', o: RouteOptions): void {
+    this.batch().route(verb, o).run();
   }
 
   /** The nsid this namespace assigned to the namespace of `fd`, or null when none is (RTM_GETNSID). */
