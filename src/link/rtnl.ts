@@ -370,10 +370,12 @@ export class Rtnl implements Disposable {
     this.batch().createVeth(o).run();
   }
 
-  /** `ip link set DEV …` (up/down, name, mtu, address, netns). */
+  /** `ip link add NAME [link DEV] type bridge|dummy|macvlan|vlan|vxlan …` (see RtnlBatch.createLink). */
   createLink(o: KindLinkOptions): void {
     this.batch().createLink(o).run();
   }
+
+  /** `ip link set DEV …` (up/down, name, mtu, address, netns, master). */
   setLink(dev: DevRef, o: LinkSetOptions): void {
     this.batch().setLink(dev, o).run();
   }
