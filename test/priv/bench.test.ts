@@ -23,13 +23,15 @@ function promSamples(text: string): Map<string, number> {
   for (const line of text.slice(0, -1).split('\n')) {
     const t = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|summary|histogram|untyped)$/.exec(line);
     if (t) typed.add(t[1]);
-    if (line.startsWith('#')) continue;
+    // comments, and the empty lines the format ignores (prom-client puts one between families)
+    if (line.startsWith('#') || line === '') continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`bad sample line ${line}`);
     const fam = m[1].replace(/_(sum|count)$/, '');
     if (!typed.has(m[1]) && !typed.has(fam)) throw new Error(`${m[1]} before its TYPE`);
     const v = Number(m[3]);
-    if (Number.isNaN(v) && m[3] !== 'NaN') throw new Error(`bad value ${m[3]}`);
+    // Prometheus parses values with Go's ParseFloat: NaN in any case (prom-client writes "Nan")
+    if (Number.isNaN(v) && !/^nan$/i.test(m[3])) throw new Error(`bad value ${m[3]}`);
     out.set(m[1] + (m[2] ?? ''), v);
   }
   return out;
