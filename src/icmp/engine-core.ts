@@ -134,6 +134,8 @@ const NAME_SIZE = 32;
 /** a wait at least this long leaves the send path cold (see sendBatch) */
 const COLD_AFTER_NS = 1e6;
 const MAX_BATCH = 64;
+/** send-time slots of a run without a known count (see Engine.seqMask) */
+const SEQ_WINDOW = 4096;
 
 const nowNs = (): number => Math.round(performance.now() * 1e6);
 const realUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -181,12 +183,15 @@ export class Engine extends Pinger {
   /** send instant per seq, CLOCK_REALTIME ns since baseSec, read just before sendmmsg: ping's span */
   readonly sendReal: Float64Array;
   /**
-   * sendNs/sendReal are indexed by seq & seqMask: the whole 16-bit seq space, or, when the run
-   * sends fewer probes (count), the power of two above count (a bench of 1,000 pairs keeps
-   * 1,000 engines: 16 KB each instead of 1 MB). Seqs then never wrap, so no two probes share
-   * a slot.
+   * sendNs/sendReal are indexed by seq & seqMask: when the run sends a known number of probes
+   * (count), the power of two above it (a bench of 1,000 pairs keeps 1,000 engines: 16 KB each),
+   * so seqs never share a slot; otherwise a window of SEQ_WINDOW slots (64 KB, where the whole
+   * 16-bit space took 1 MB that filled in as the run went on: an exporter's hundred endless
+   * runs grew by 100 MB), each remembering its seq (slotSeq). A reply whose slot has been
+   * taken by a later probe, SEQ_WINDOW probes on, is counted but not timed.
    */
   readonly seqMask: number;
+  readonly slotSeq: Uint16Array;
   /** TX_SOFTWARE and TX_SCHED stamps per seq (CLOCK_REALTIME ns since baseSec), NaN until they come */
   readonly txStamp: Float64Array;
   readonly schedStamp: Float64Array;
@@ -245,10 +250,11 @@ export class Engine extends Pinger {
     this.kernelTs = s.kernelTs;
     this.source = s.source;
     this.every = this.kernelTs && cfg.txStampEvery > 0 ? cfg.txStampEvery : 0;
-    const space = cfg.count > 0 && cfg.count < 65535 && !cfg.deadlineMs ? 2 ** Math.ceil(Math.log2(cfg.count + 2)) : 65536;
+    const space = cfg.count > 0 && cfg.count < SEQ_WINDOW - 1 && !cfg.deadlineMs ? 2 ** Math.ceil(Math.log2(cfg.count + 2)) : SEQ_WINDOW;
     this.seqMask = space - 1;
     this.sendNs = new Float64Array(space);
     this.sendReal = new Float64Array(space);
+    this.slotSeq = new Uint16Array(space);
     // per-seq TX stamps only when TX stamps are asked for (1 MB an engine otherwise unused)
     this.txStamp = new Float64Array(this.every > 0 ? 65536 : 0);
     this.keySeq = new Uint16Array(this.every > 0 ? 65536 : 0);
@@ -379,6 +385,7 @@ export class Engine extends Pinger {
         const seq = (base + 1 + i) & 0xffff;
         this.sendNs[seq & this.seqMask] = t;
         this.sendReal[seq & this.seqMask] = tReal;
+        this.slotSeq[seq & this.seqMask] = seq;
         if (this.every > 0) {
           this.txStamp[seq] = NaN;
           this.schedStamp[seq] = NaN;
@@ -533,7 +540,7 @@ export class Engine extends Pinger {
       let pr: number | null = null;
       let sr: number | null = null;
       let rtt: number | null = null;
-      if (cfg.datalen >= PAYLOAD.timingMin && p.icmpLen >= 8 + PAYLOAD.timingMin) {
+      if (cfg.datalen >= PAYLOAD.timingMin && p.icmpLen >= 8 + PAYLOAD.timingMin && this.slotSeq[seq & this.seqMask] === seq) {
         hr = tRecv - this.sendNs[seq & this.seqMask];
         if (rxTs === rxTs) {
           // a clock stepped back between send and receive gives 0, as ping's countermeasure
@@ -577,7 +584,7 @@ export class Engine extends Pinger {
         const o = this.sampleN * SAMPLE.SIZE;
         b[o + SAMPLE.SEQ] = seq;
         b[o + SAMPLE.FLAGS] = dup ? SAMPLE_DUP : 0;
-        b[o + SAMPLE.SENT_NS] = this.sendNs[seq & this.seqMask] + this.monoOffset;
+        b[o + SAMPLE.SENT_NS] = this.slotSeq[seq & this.seqMask] === seq ? this.sendNs[seq & this.seqMask] + this.monoOffset : NaN;
         b[o + SAMPLE.KERNEL_RTT_NS] = kr ?? NaN;
         b[o + SAMPLE.HRTIME_RTT_NS] = hr ?? NaN;
         b[o + SAMPLE.PING_RTT_NS] = pr ?? NaN;
