@@ -6,7 +6,8 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CaptureSession, type CaptureTarget, type CapturedFrame, type DirectionFilter } from '../../src/capture/session.js';
-import { Printer, type PrinterOptions } from '../../src/print/printer.js';
+import { LINKTYPE, Printer, type PrinterOptions } from '../../src/print/printer.js';
+import { Rtnl } from '../../src/link/rtnl.js';
 import { tsModeOfCount } from '../../src/print/time.js';
 import { openCaptureFd } from '../../src/pcap/reader.js';
 import { DecodeError } from '../../src/pcap/errors.js';
@@ -67,8 +68,24 @@ export function splitArgs(args: string[], opts: { interfaces?: string[]; reading
   return { targets, filter: args.slice(i).join(' ') };
 }
 
+/** Interface names by index in this namespace (-n NS: that one), read once when first asked. */
+function ifIndexNames(netns: string | undefined): (index: number) => string | null {
+  let names: Map<number, string> | null = null;
+  return (index) => {
+    if (names === null) {
+      try {
+        using rt = Rtnl.open(netns ?? null);
+        names = new Map(rt.links().map((l) => [l.index, l.name]));
+      } catch {
+        names = new Map();
+      }
+    }
+    return names.get(index) ?? null;
+  };
+}
+
 function printerOptions(o: CaptureOpts, linktype?: number): PrinterOptions {
-  return {
+  const p: PrinterOptions = {
     link: o.link ?? false,
     hex: (Math.min(o.hex ?? 0, 2) as 0 | 1 | 2),
     verbose: o.verbose ?? 0,
@@ -76,6 +93,9 @@ function printerOptions(o: CaptureOpts, linktype?: number): PrinterOptions {
     nano: o.nano ?? false,
     linktype,
   };
+  // a LINUX_SLL2 record names its interface by index, as it is on the machine that reads it
+  if (linktype === LINKTYPE.LINUX_SLL2) p.ifIndexName = ifIndexNames(o.netns);
+  return p;
 }
 
 function readFile(path: string, filterExpr: string, o: CaptureOpts): void {

@@ -48,7 +48,7 @@ const isVlan = (t: number): boolean => t === ETHERTYPE.VLAN || t === ETHERTYPE.Q
 const tHex = (t: number): string => `0x${t.toString(16).padStart(4, '0')}`;
 
 /** Payload printers by ethertype; false when the type is not one vping decodes. */
-function ethertypePrint(ctx: Ctx, type: number, off: number, length: number): boolean {
+export function ethertypePrint(ctx: Ctx, type: number, off: number, length: number): boolean {
   switch (type) {
     case ETHERTYPE.IP:
       ipPrint(ctx, off, length);

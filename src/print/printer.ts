@@ -10,11 +10,12 @@ import { etherPrint } from './ether.js';
 import { hexAndAscii } from './hexdump.js';
 import { ipPrint } from './ip.js';
 import { ip6Print } from './ip6.js';
+import { nullPrint, sll2Print, sllPrint } from './sll.js';
 import { TsFormatter, type TsMode } from './time.js';
 
 // LINKTYPE_* (pcap-linktype(7))
 /** The link types the printers read (pcap-linktype(7) numbers). */
-export const LINKTYPE = { ETHERNET: 1, RAW: 101, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
+export const LINKTYPE = { NULL: 0, ETHERNET: 1, RAW_OLD: 12, RAW: 101, LOOP: 108, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
 
 
 // sll_pkttype_values as tcpdump prints them for -i any
@@ -38,6 +39,11 @@ export interface PrinterOptions extends PrintOptions {
   ts?: TsMode;
   nano?: boolean;
   linktype?: number;
+  /**
+   * The name of interface `index` on this machine, for LINUX_SLL2 records (tcpdump names them by
+   * if_indextoname when it reads the file); "?" when it returns null or is not given.
+   */
+  ifIndexName?: (index: number) => string | null;
 }
 
 /** tcpdump -n's one-line printers for one interface (its link type and options), with -t… timestamp state. */
@@ -62,9 +68,22 @@ export class Printer {
         case LINKTYPE.ETHERNET:
           hdrLen = etherPrint(ctx, 0, f.len);
           break;
+        case LINKTYPE.LINUX_SLL:
+          hdrLen = sllPrint(ctx, 0, f.len);
+          break;
+        case LINKTYPE.LINUX_SLL2:
+          hdrLen = sll2Print(ctx, 0, f.len, this.#opts.ifIndexName ?? (() => null));
+          break;
+        case LINKTYPE.NULL:
+        case LINKTYPE.LOOP:
+          hdrLen = nullPrint(ctx, 0, f.len, this.#opts.linktype === LINKTYPE.LOOP);
+          break;
         case LINKTYPE.RAW:
+        case LINKTYPE.RAW_OLD:
         case LINKTYPE.IPV4:
         case LINKTYPE.IPV6:
+          // print-raw.c: -e names the link layer as "ip: "
+          if (ctx.e) ctx.p('ip: ');
           if (data.length > 0 && data[0] >> 4 === 6) ip6Print(ctx, 0, f.len);
           else ipPrint(ctx, 0, f.len);
           break;
