@@ -29,6 +29,7 @@ program
   .version('0.1.0', '-V, --version')
   .option('-n, --netns <ns>', 'run the command inside a network namespace: a name in /run/netns (as ip -n), a path to a namespace file (/proc/PID/ns/net, a bind mount), or pid:PID (as nsenter -t PID -n)')
   .option('-j, --json', 'print JSON where the command shows something')
+  .option('-s, --stats', 'link and address views with their RX/TX counters (as ip -s)')
   .enablePositionalOptions()
   // Commander's own errors (unknown option, missing argument) as one line, like ours.
   .configureOutput({

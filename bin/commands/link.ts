@@ -32,6 +32,7 @@ function netnsArg(v: string): string {
 interface Globals {
   netns?: string;
   json?: boolean;
+  stats?: boolean;
 }
 
 /** Words in ip's keyword-value style: take(kw) returns the value after kw. */
@@ -217,7 +218,7 @@ export function register(program: Command): void {
       const verb = words[0] ?? 'show';
       const rest = words.slice(1);
       if (verb === 'show' || verb === 'list' || verb === 'ls' || words.length === 0) {
-        const o = showArgs(words);
+        const o = { ...showArgs(words), stats: g.stats ?? false };
         if (g.json) printJson(showLinkJson(g.netns, o));
         else process.stdout.write(showLinkText(g.netns, o));
         return;
@@ -260,7 +261,7 @@ export function register(program: Command): void {
       const g = cmd.optsWithGlobals<Globals>();
       const verb = words[0] ?? 'show';
       if (verb === 'show' || verb === 'list' || verb === 'ls' || words.length === 0) {
-        const o = { ...showArgs(words), ...(opts[4] ? { family: 4 as const } : opts[6] ? { family: 6 as const } : {}) };
+        const o = { ...showArgs(words), stats: g.stats ?? false, ...(opts[4] ? { family: 4 as const } : opts[6] ? { family: 6 as const } : {}) };
         if (g.json) printJson(showAddrJson(g.netns, o));
         else process.stdout.write(showAddrText(g.netns, o));
         return;

@@ -5,7 +5,7 @@
 import { AF_INET6 } from '../sys/libc.js';
 import { ARPHRD_NAMES, IFA_F, IFF, INFINITY_LIFE_TIME } from '../netlink/consts.js';
 import type { AddrInfo } from '../link/ifaddrmsg.js';
-import type { LinkInfo } from '../link/ifinfomsg.js';
+import type { LinkInfo, LinkStats64 } from '../link/ifinfomsg.js';
 
 /** How the ip views name peers in other namespaces: nsid → name (ip's link-netns), or link-netnsid N without it. */
 export interface FormatOptions {
@@ -13,6 +13,8 @@ export interface FormatOptions {
   nsidNames?: Map<number, string>;
   /** every link of the namespace, for the names of lower devices and masters when `links` is a filtered few */
   allLinks?: LinkInfo[];
+  /** `ip -s`: the RX and TX counters of each link (links dumped with statistics) */
+  stats?: boolean;
 }
 
 // print_link_flags: the order ip prints them in (RUNNING is never printed).
@@ -132,6 +134,36 @@ function nameAndLink(l: LinkInfo, byIndex: Map<number, LinkInfo>): { text: strin
   return { text: `${l.name}@${peerName}`, mDown, json: { link: peerName } };
 }
 
+/** The width of `v` in digits (size_columns). */
+const digits = (v: number): number => String(v).length;
+
+/** `ip -s`'s RX/TX block (print_stats64 of iproute2 6.1), each line led by four spaces. */
+function statsText(st: LinkStats64): string {
+  const cols = ['*X errors:'.length, 'packets'.length, 'errors'.length, 'dropped'.length, 'heartbt'.length, 'overrun'.length, 'compressed'.length, 'otherhost'.length];
+  const size = (vals: number[]) => vals.forEach((v, i) => (cols[i] = Math.max(cols[i], digits(v))));
+  const rx = [st.rxBytes, st.rxPackets, st.rxErrors, st.rxDropped, st.rxMissedErrors, st.multicast, st.rxCompressed, st.rxNohandler];
+  const tx = [st.txBytes, st.txPackets, st.txErrors, st.txDropped, st.txCarrierErrors, st.collisions, st.txCompressed];
+  size(rx);
+  size(tx);
+  const head = (dir: string, words: string[], compressed: boolean) =>
+    `    ${dir}: ${'bytes'.padStart(cols[0] - 4)} ${words.map((w, i) => w.padStart(cols[i + 1])).join(' ')} ${(compressed ? 'compressed' : '').padStart(cols[6])}\n`;
+  const nums = (vals: number[], n: number) => `    ${vals.slice(0, n).map((v, i) => `${String(v).padStart(cols[i])} `).join('')}\n`;
+  return (
+    head('RX', ['packets', 'errors', 'dropped', 'missed', 'mcast'], st.rxCompressed > 0) + nums(rx, st.rxCompressed ? 7 : 6) +
+    head('TX', ['packets', 'errors', 'dropped', 'carrier', 'collsns'], st.txCompressed > 0) + nums(tx, st.txCompressed ? 7 : 6)
+  );
+}
+
+/** `ip -s -j`'s stats64 object. */
+function statsJson(st: LinkStats64): Record<string, unknown> {
+  const rx: Record<string, number> = { bytes: st.rxBytes, packets: st.rxPackets, errors: st.rxErrors, dropped: st.rxDropped, over_errors: st.rxOverErrors, multicast: st.multicast };
+  if (st.rxCompressed) rx.compressed = st.rxCompressed;
+  if (st.rxNohandler) rx.nohandler = st.rxNohandler;
+  const tx: Record<string, number> = { bytes: st.txBytes, packets: st.txPackets, errors: st.txErrors, dropped: st.txDropped, carrier_errors: st.txCarrierErrors, collisions: st.collisions };
+  if (st.txCompressed) tx.compressed = st.txCompressed;
+  return { rx, tx };
+}
+
 function linkText(l: LinkInfo, byIndex: Map<number, LinkInfo>, opts: FormatOptions, doLink: boolean): string {
   const nl = nameAndLink(l, byIndex);
   let s = `${l.index}: ${nl.text}: <${linkFlagWords(l.flags, nl.mDown).join(',')}> `;
@@ -156,7 +188,10 @@ function linkText(l: LinkInfo, byIndex: Map<number, LinkInfo>, opts: FormatOptio
   if (l.protoDown) s += ' protodown on ';
   if (doLink && l.ifalias !== undefined) s += `\n    alias ${l.ifalias}`;
   for (const alt of l.altnames) s += `\n    altname ${alt}`;
-  return s + '\n';
+  s += '\n';
+  // ip link -s: the counters right after the link; ip addr -s puts them after the addresses
+  if (doLink && opts.stats && l.stats64) s += statsText(l.stats64);
+  return s;
 }
 
 function linkJson(l: LinkInfo, byIndex: Map<number, LinkInfo>, doLink: boolean): Record<string, unknown> {
@@ -275,6 +310,7 @@ export function formatIpAddr(links: LinkInfo[], addrs: AddrInfo[], opts: FormatO
   for (const l of links) {
     out += linkText(l, byIndex, opts, false);
     for (const a of addrs) if (a.index === l.index) out += addrText(a);
+    if (opts.stats && l.stats64) out += statsText(l.stats64);
   }
   return out;
 }
@@ -282,7 +318,11 @@ export function formatIpAddr(links: LinkInfo[], addrs: AddrInfo[], opts: FormatO
 /** `ip -j address show`'s objects (JSON.stringify gives ip's compact form). */
 export function ipAddrJson(links: LinkInfo[], addrs: AddrInfo[], opts: FormatOptions = {}): object[] {
   const byIndex = indexLinks(opts.allLinks ?? links);
-  return links.map((l) => ({ ...linkJson(l, byIndex, false), addr_info: addrs.filter((a) => a.index === l.index).map(addrJson) }));
+  return links.map((l) => {
+    const o: Record<string, unknown> = { ...linkJson(l, byIndex, false), addr_info: addrs.filter((a) => a.index === l.index).map(addrJson) };
+    if (opts.stats && l.stats64) o.stats64 = statsJson(l.stats64);
+    return o;
+  });
 }
 
 /** Exactly `ip link show`'s text. */
@@ -294,5 +334,9 @@ export function formatIpLink(links: LinkInfo[], opts: FormatOptions = {}): strin
 /** `ip -j link show`'s objects. */
 export function ipLinkJson(links: LinkInfo[], opts: FormatOptions = {}): object[] {
   const byIndex = indexLinks(opts.allLinks ?? links);
-  return links.map((l) => linkJson(l, byIndex, true));
+  return links.map((l) => {
+    const o = linkJson(l, byIndex, true);
+    if (opts.stats && l.stats64) o.stats64 = statsJson(l.stats64);
+    return o;
+  });
 }

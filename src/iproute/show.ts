@@ -12,6 +12,8 @@ export interface ShowOptions {
   dev?: string;
   /** 4, 6, or all. */
   family?: 4 | 6;
+  /** `ip -s`: the RX/TX counters of each link */
+  stats?: boolean;
 }
 
 interface Snapshot {
@@ -24,7 +26,7 @@ interface Snapshot {
 
 function snapshot(ns: NetnsRef, o: ShowOptions, withAddrs: boolean): Snapshot {
   using rt = Rtnl.open(ns);
-  const all = rt.links();
+  const all = rt.links({ stats: o.stats ?? false });
   let links = all;
   if (o.dev !== undefined) {
     const l = links.find((x) => x.name === o.dev);
@@ -42,23 +44,23 @@ function snapshot(ns: NetnsRef, o: ShowOptions, withAddrs: boolean): Snapshot {
 /** `ip [-n NS] address show [dev DEV]`, as text. */
 export function showAddrText(ns: NetnsRef, o: ShowOptions = {}): string {
   const s = snapshot(ns, o, true);
-  return formatIpAddr(s.links, s.addrs, { nsidNames: s.nsidNames, allLinks: s.all });
+  return formatIpAddr(s.links, s.addrs, { nsidNames: s.nsidNames, allLinks: s.all, stats: o.stats ?? false });
 }
 
 /** `ip -j [-n NS] address show`, as ip's JSON objects. */
 export function showAddrJson(ns: NetnsRef, o: ShowOptions = {}): object[] {
   const s = snapshot(ns, o, true);
-  return ipAddrJson(s.links, s.addrs, { nsidNames: s.nsidNames, allLinks: s.all });
+  return ipAddrJson(s.links, s.addrs, { nsidNames: s.nsidNames, allLinks: s.all, stats: o.stats ?? false });
 }
 
 /** `ip [-n NS] link show [DEV]`, as text. */
 export function showLinkText(ns: NetnsRef, o: ShowOptions = {}): string {
   const s = snapshot(ns, o, false);
-  return formatIpLink(s.links, { nsidNames: s.nsidNames, allLinks: s.all });
+  return formatIpLink(s.links, { nsidNames: s.nsidNames, allLinks: s.all, stats: o.stats ?? false });
 }
 
 /** `ip -j [-n NS] link show`. */
 export function showLinkJson(ns: NetnsRef, o: ShowOptions = {}): object[] {
   const s = snapshot(ns, o, false);
-  return ipLinkJson(s.links, { nsidNames: s.nsidNames, allLinks: s.all });
+  return ipLinkJson(s.links, { nsidNames: s.nsidNames, allLinks: s.all, stats: o.stats ?? false });
 }

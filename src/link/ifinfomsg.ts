@@ -68,15 +68,39 @@ export interface LinkInfo {
   numRxQueues?: number;
   carrier?: number;
   protoDown?: number;
+  /** IFLA_STATS64, when the dump asked for statistics (`ip -s`) */
+  stats64?: LinkStats64;
   /** Attributes this decoder does not interpret, copied raw. */
   unknown: { type: number; data: Uint8Array }[];
+}
+
+/** struct rtnl_link_stats64 (the fields `ip -s` prints), counters since the link was made. */
+export interface LinkStats64 {
+  rxPackets: number; txPackets: number; rxBytes: number; txBytes: number;
+  rxErrors: number; txErrors: number; rxDropped: number; txDropped: number;
+  multicast: number; collisions: number;
+  rxOverErrors: number; rxMissedErrors: number; txCarrierErrors: number;
+  rxCompressed: number; txCompressed: number; rxNohandler: number;
+}
+
+/** The u64 fields of struct rtnl_link_stats64 by position (uapi linux/if_link.h). */
+const STATS64 = {
+  rxPackets: 0, txPackets: 1, rxBytes: 2, txBytes: 3, rxErrors: 4, txErrors: 5, rxDropped: 6, txDropped: 7, multicast: 8, collisions: 9,
+  rxOverErrors: 11, rxMissedErrors: 15, txCarrierErrors: 17, rxCompressed: 21, txCompressed: 22, rxNohandler: 23,
+} as const;
+
+function decodeStats64(d: Buffer | undefined): LinkStats64 | undefined {
+  if (!d || d.length < 8 * 23) return undefined;
+  const out = {} as LinkStats64;
+  for (const [k, i] of Object.entries(STATS64) as [keyof LinkStats64, number][]) out[k] = 8 * (i + 1) <= d.length ? Number(d.readBigUInt64LE(8 * i)) : 0;
+  return out;
 }
 
 const KNOWN = new Set<number>([
   IFLA.ADDRESS, IFLA.BROADCAST, IFLA.IFNAME, IFLA.MTU, IFLA.LINK, IFLA.QDISC, IFLA.MASTER, IFLA.TXQLEN,
   IFLA.OPERSTATE, IFLA.LINKMODE, IFLA.LINKINFO, IFLA.IFALIAS, IFLA.GROUP, IFLA.PROMISCUITY,
   IFLA.NUM_TX_QUEUES, IFLA.NUM_RX_QUEUES, IFLA.CARRIER, IFLA.LINK_NETNSID, IFLA.PROTO_DOWN,
-  IFLA.MIN_MTU, IFLA.MAX_MTU, IFLA.PROP_LIST, IFLA.PERM_ADDRESS, IFLA.ALLMULTI,
+  IFLA.MIN_MTU, IFLA.MAX_MTU, IFLA.PROP_LIST, IFLA.PERM_ADDRESS, IFLA.ALLMULTI, IFLA.STATS, IFLA.STATS64,
 ]);
 
 const copyRaw = (a: NlAttr) => ({ type: a.type, data: Uint8Array.from(a.data) });
@@ -131,6 +155,7 @@ export function decodeLink(payload: Buffer): LinkInfo {
     numRxQueues: at.u32(IFLA.NUM_RX_QUEUES),
     carrier: at.u8(IFLA.CARRIER),
     protoDown: at.u8(IFLA.PROTO_DOWN),
+    stats64: decodeStats64(at.get(IFLA.STATS64)),
     unknown: at.unknown(KNOWN).map(copyRaw),
   };
 }

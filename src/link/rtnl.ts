@@ -430,13 +430,14 @@ export class Rtnl implements Disposable {
   }
 
   /** `ip link show`: every link of the namespace, decoded. */
-  links(): LinkInfo[] {
+  links(o: { stats?: boolean } = {}): LinkInfo[] {
     return this.conn.dump(
       'link show',
       (w, seq) =>
         w.message(RTM.GETLINK, NLM_F.REQUEST | NLM_F.DUMP, seq, (b) => {
           putIfinfomsg(b, { family: AF_UNSPEC });
-          b.u32(IFLA.EXT_MASK, RTEXT_FILTER.VF | RTEXT_FILTER.SKIP_STATS);
+          // statistics only when they are shown (`ip -s`): the kernel gathers them per link
+          b.u32(IFLA.EXT_MASK, RTEXT_FILTER.VF | (o.stats ? 0 : RTEXT_FILTER.SKIP_STATS));
         }),
       (m) => (m.type === RTM.NEWLINK ? decodeLink(m.payload) : undefined),
     );
