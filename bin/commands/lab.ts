@@ -6,6 +6,52 @@ import { labPairs, resolveLab } from '../../src/lab/spec.js';
 import { runPing } from '../ping-run.js';
 import { labInput, withLabOptions, type LabCliOptions } from '../lab-options.js';
 import { action, printJson, requireRoot } from '../run.js';
+import { readFileSync } from 'node:fs';
+import { UsageError, VpingError, asErrorCode } from '../../src/sys/errors.js';
+import { chainTopology, parseTopology, starTopology, topologyDown, topologyStatus, topologyUp, type Topology } from '../../src/lab/topology.js';
+import { int } from '../args.js';
+
+interface TopologyCliOptions {
+  topology?: string;
+  shape?: string;
+  hops?: string;
+  size?: string;
+  namePrefix?: string;
+}
+
+/** Topologies beyond one pair: a file, or a shape. */
+function withTopologyOptions(c: Command): Command {
+  return c
+    .option('--topology <file>', 'a topology file (YAML or JSON): namespaces, links, bridges, addresses, routes, forwarding')
+    .option('--shape <shape>', 'a built-in topology: chain (ends with routers between them) or star (namespaces on one bridge)')
+    .option('--hops <n>', 'chain: routers between the ends', '1')
+    .option('--size <n>', 'star: namespaces on the bridge', '3')
+    .option('--name-prefix <p>', 'chain and star: a prefix for every namespace name', '');
+}
+
+/** The topology the options ask for, or null for the pair lab. */
+function topologyOf(o: TopologyCliOptions): Topology | null {
+  if (o.topology !== undefined && o.shape !== undefined) throw new UsageError('--topology and --shape: one or the other');
+  if (o.topology !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(o.topology, 'utf8');
+    } catch (e) {
+      throw new VpingError(asErrorCode((e as NodeJS.ErrnoException).code), `${o.topology}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    return parseTopology(text, o.topology);
+  }
+  if (o.shape === undefined) return null;
+  if (o.shape === 'chain') return chainTopology(int('--hops', o.hops ?? '1'), o.namePrefix ?? '');
+  if (o.shape === 'star') return starTopology(int('--size', o.size ?? '3'), o.namePrefix ?? '');
+  throw new UsageError(`--shape: "${o.shape}" (chain or star)`);
+}
+
+function topologyStatusText(t: Topology, st: ReturnType<typeof topologyStatus>): string {
+  let out = `topology ${t.name}: ${st.ok ? 'up' : st.elements.some((e) => e.ok) ? 'partial' : 'absent'}\n`;
+  for (const e of st.elements) out += `${e.kind.padEnd(10)} ${e.what}${e.ok ? '' : `  (${e.problem})`}\n`;
+  return out;
+}
 
 function statusText(st: LabStatus): string {
   let out = `lab ${st.state}${st.spec.pairs > 1 ? ` (${st.spec.pairs} pairs)` : ''}\n`;
@@ -24,12 +70,19 @@ function statusText(st: LabStatus): string {
 export function register(program: Command): void {
   const lab = program.command('lab').description("the veth tutorial's lab (two namespaces joined by a veth pair, addressed and up): up, down, status, ping");
 
-  withLabOptions(lab.command('up').description('build the lab (idempotent; finishes a lab vping left half-made; rolls back on failure)'))
+  withTopologyOptions(withLabOptions(lab.command('up').description('build the lab (idempotent; finishes a lab vping left half-made; rolls back on failure), or a topology (--topology FILE, --shape chain|star)')))
     .option('--repair', 'build again the pairs vping made that differ from what is asked (a link down, an address gone)')
     .action(
-    action(async (o: LabCliOptions & { repair?: boolean }, cmd: Command) => {
-      const input = labInput(o);
+    action(async (o: LabCliOptions & TopologyCliOptions & { repair?: boolean }, cmd: Command) => {
+      const topo = topologyOf(o);
+      const input = topo ? {} : labInput(o);
       requireRoot('lab up');
+      if (topo) {
+        const r = topologyUp(topo);
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+        else process.stdout.write(`${r.message}\n`);
+        return;
+      }
       // Ctrl-C (or SIGTERM) while the lab is built: the build runs to its end (or its rollback)
       // first, so no half-made lab is left, and then says so. The signal is only taken once
       // the build returns (it runs without yielding), hence the wait below.
@@ -57,20 +110,28 @@ export function register(program: Command): void {
     }),
   );
 
-  withLabOptions(lab.command('down').description('remove exactly what lab up made'), { mtu: false })
+  withTopologyOptions(withLabOptions(lab.command('down').description('remove exactly what lab up made'), { mtu: false }))
     .option('--force', "also remove lab-named namespaces vping did not make, or that hold other interfaces")
     .action(
-      action((o: LabCliOptions & { force?: boolean }, cmd: Command) => {
-        const input = labInput(o);
+      action((o: LabCliOptions & TopologyCliOptions & { force?: boolean }, cmd: Command) => {
+        const topo = topologyOf(o);
         requireRoot('lab down');
-        const r = labDown(input, { force: o.force ?? false });
+        const r = topo ? topologyDown(topo, { force: o.force ?? false }) : labDown(labInput(o), { force: o.force ?? false });
         if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
         else process.stdout.write(`${r.message}\n`);
       }),
     );
 
-  withLabOptions(lab.command('status').description('what exists of the lab (exit 0 when it is up as asked, 1 when not)')).action(
-    action((o: LabCliOptions, cmd: Command) => {
+  withTopologyOptions(withLabOptions(lab.command('status').description('what exists of the lab (exit 0 when it is up as asked, 1 when not)'))).action(
+    action((o: LabCliOptions & TopologyCliOptions, cmd: Command) => {
+      const topo = topologyOf(o);
+      if (topo) {
+        const ts = topologyStatus(topo);
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(ts);
+        else process.stdout.write(topologyStatusText(topo, ts));
+        if (!ts.ok) process.exitCode = 1;
+        return;
+      }
       const st = labStatus(labInput(o));
       if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(st);
       else process.stdout.write(statusText(st));
