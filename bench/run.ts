@@ -2,12 +2,12 @@
 // peer in the same run, prints ratios and removes what it made), or the ones named.
 //
 //   npm run bench                      # all of them
-//   npm run bench -- rtt-agree         # one (lab-build, ping-flood, capture-flood, rtt-agree, exporter, startup)
+//   npm run bench -- rtt-agree         # one (lab-build, topology-build, ping-flood, capture-flood, rtt-agree, exporter, startup)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['lab-build', 'ping-flood', 'capture-flood', 'rtt-agree', 'exporter', 'startup'];
+const ALL = ['lab-build', 'topology-build', 'ping-flood', 'capture-flood', 'rtt-agree', 'exporter', 'startup'];
 const here = dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !ALL.includes(a));
