@@ -12,7 +12,7 @@ import { UsageError } from '../../src/sys/errors.js';
 import { Rtnl, type KindLinkOptions, type LinkSetOptions, type VethOptions } from '../../src/link/rtnl.js';
 import { MACVLAN_MODE } from '../../src/netlink/consts.js';
 import { familyOf } from '../../src/icmp/addr.js';
-import { parseIPv4, parseIPv6 } from '../../src/inet/addr.js';
+import { parseInet } from '../../src/inet/addr.js';
 import { showAddrJson, showAddrText, showLinkJson, showLinkText } from '../../src/iproute/show.js';
 import { action, printJson, requireRoot } from '../run.js';
 import { didYouMean } from '../args.js';
@@ -135,7 +135,7 @@ function parseKindLink(name: string, kind: KindLinkOptions['kind'], link: string
       const a = w.value(k);
       const f = familyOf(a);
       if (!f) throw new UsageError(`link add: ${k} "${a}" is not an IPv4 or IPv6 address`);
-      const bytes = (f === 4 ? parseIPv4(a) : parseIPv6(a))!;
+      const bytes = parseInet(a)!;
       if (k === 'local') out.local = bytes;
       else out.remote = bytes;
     } else if (kind === 'vxlan' && k === 'dev') out.dev = w.value(k);

@@ -6,7 +6,7 @@ import { AF_INET, AF_INET6 } from '../../src/sys/libc.js';
 import { Rtnl, type RouteOptions } from '../../src/link/rtnl.js';
 import { parseCidr } from '../../src/link/parse.js';
 import { familyOf } from '../../src/icmp/addr.js';
-import { parseIPv4, parseIPv6 } from '../../src/inet/addr.js';
+import { parseInet } from '../../src/inet/addr.js';
 import {
   formatNeighbours, formatRoutes, neighboursJson, protocolNumber, routeTypeNumber, routesJson, scopeNumber, showNeighbours, showRoutes,
 } from '../../src/iproute/route.js';
@@ -18,7 +18,6 @@ interface Globals {
   json?: boolean;
 }
 
-const bytesOf = (a: string, f: 4 | 6): Uint8Array => (f === 4 ? parseIPv4(a) : parseIPv6(a))!;
 
 /** The words after `route add|replace|del`, as ip takes them; device names resolved by the caller. */
 export function parseRoute(words: string[], verb: string, family?: 4 | 6): { o: RouteOptions; dev?: string } {
@@ -39,7 +38,7 @@ export function parseRoute(words: string[], verb: string, family?: 4 | 6): { o: 
     const f = familyOf(v);
     if (!f) throw new UsageError(`route ${verb}: ${k} "${v}" is not an IPv4 or IPv6 address`);
     setFam(f, `${k} ${v}`);
-    return bytesOf(v, f);
+    return parseInet(v)!;
   };
   let dstSeen = false;
   while (w.length) {

@@ -40,6 +40,21 @@ export function parseIPv6(s: string): Uint8Array | null {
 }
 
 /** Four bytes at `at` as dotted-quad text, as inet_ntop writes them. */
+/** Does address `a` lie in the prefix `net/len` (both of one family: 4 or 16 bytes)? */
+export function inPrefix(a: ArrayLike<number>, net: ArrayLike<number>, len: number): boolean {
+  if (a.length !== net.length) return false;
+  for (let i = 0; i < a.length && len > 0; i++, len -= 8) {
+    const mask = len >= 8 ? 0xff : (0xff << (8 - len)) & 0xff;
+    if ((a[i] & mask) !== (net[i] & mask)) return false;
+  }
+  return true;
+}
+
+/** The 4 or 16 bytes of a numeric IPv4 or IPv6 address, or null when it is neither. */
+export function parseInet(s: string): Uint8Array | null {
+  return s.includes(':') ? parseIPv6(s) : parseIPv4(s);
+}
+
 export function formatIPv4(b: Uint8Array, at = 0): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }

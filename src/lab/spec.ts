@@ -15,7 +15,7 @@
 import { UsageError } from '../sys/errors.js';
 import { checkNetnsRef, isNetnsName } from '../ns/netns.js';
 import { checkIfName, checkMtu, parseCidr, type Cidr } from '../link/parse.js';
-import { formatIPv4, formatIPv6 } from '../inet/addr.js';
+import { formatIPv4, formatIPv6, inPrefix } from '../inet/addr.js';
 
 /** The lab as asked: pairs, the two namespaces, interface names, addresses (with prefix), MTU. */
 export interface LabSpec {
@@ -60,19 +60,9 @@ const PRIVATE_BLOCKS: { cidr: string; bytes: number[]; prefixlen: number }[] = [
   { cidr: 'fc00::/7', bytes: [0xfc, ...new Array<number>(15).fill(0)], prefixlen: 7 },
 ];
 
-/** Does `a` lie in the prefix `net/len` (same family)? */
-function within(a: Uint8Array, net: ArrayLike<number>, len: number): boolean {
-  if (a.length !== net.length) return false;
-  for (let i = 0; i < a.length && len > 0; i++, len -= 8) {
-    const mask = len >= 8 ? 0xff : (0xff << (8 - len)) & 0xff;
-    if ((a[i] & mask) !== (net[i] & mask)) return false;
-  }
-  return true;
-}
-
 /** The private block `c` is in, if any. */
 export function privateBlockOf(c: Cidr): { cidr: string; bytes: number[]; prefixlen: number } | null {
-  return PRIVATE_BLOCKS.find((b) => within(c.bytes, b.bytes, b.prefixlen)) ?? null;
+  return PRIVATE_BLOCKS.find((b) => inPrefix(c.bytes, b.bytes, b.prefixlen)) ?? null;
 }
 
 /**
@@ -86,7 +76,7 @@ function checkEnds(c0: Cidr, c1: Cidr): void {
   if (c0.address === c1.address) {
     throw new UsageError(`both ends would have the address ${c0.address}: every ping would be answered inside one namespace and measure nothing; give two addresses of one subnet`);
   }
-  if (!within(c1.bytes, c0.bytes, c0.prefixlen) || !within(c0.bytes, c1.bytes, c1.prefixlen)) {
+  if (!inPrefix(c1.bytes, c0.bytes, c0.prefixlen) || !inPrefix(c0.bytes, c1.bytes, c1.prefixlen)) {
     throw new UsageError(`${a0} and ${a1} are not in one subnet: the two ends could not reach each other; give two addresses of one subnet`);
   }
 }

@@ -6,16 +6,16 @@
 // link); `up` builds it all or, on a failure, removes what it made; `down` removes exactly the
 // namespaces `up` made (marked as the pair lab's are); `status` says what stands of each element.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { UsageError, VpingError } from '../sys/errors.js';
 import { AF_INET, AF_INET6 } from '../sys/libc.js';
 import { addNetns, checkNetnsName, delNetns, existsNetns, madeByVping, markMade, markPending, unmark, withNetns } from '../ns/netns.js';
 import { IFF } from '../netlink/consts.js';
 import { Rtnl } from '../link/rtnl.js';
 import { checkIfName, parseCidr, type Cidr } from '../link/parse.js';
-import { formatInet } from '../inet/addr.js';
+import { formatInet, inPrefix } from '../inet/addr.js';
 import { RT_TABLE_MAIN } from '../link/rtmsg.js';
 import { waitOperUp, withLabLock, type NotReady } from './lab.js';
+import { readMapping } from './yaml.js';
 
 /** One end of a veth link: a namespace and the interface's name in it. */
 export interface TopoEnd {
@@ -87,15 +87,8 @@ const TOP_KEYS = new Set(['name', 'namespaces', 'links', 'bridges', 'addresses',
 
 /** A topology file's text (YAML, of which JSON is a part), checked; a UsageError names the mistake. */
 export function parseTopology(text: string, file: string): Topology {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`${file}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping (namespaces, links, addresses, routes, …)`);
-  const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (!TOP_KEYS.has(k)) throw new UsageError(`${file}: unknown key "${k}" (known: ${[...TOP_KEYS].join(', ')})`);
+  const d = readMapping(text, file, TOP_KEYS, 'a mapping (namespaces, links, addresses, routes, …)');
+  if (d === null) throw new UsageError(`${file}: empty: a topology lists namespaces, links, addresses, routes`);
   const list = (k: string): unknown[] => {
     const v = d[k];
     if (v === undefined || v === null) return [];
@@ -147,16 +140,8 @@ export function parseTopology(text: string, file: string): Topology {
   return t;
 }
 
-const sameNet = (a: Cidr, b: Cidr): boolean => {
-  if (a.family !== b.family) return false;
-  const len = Math.min(a.prefixlen, b.prefixlen);
-  for (let i = 0; i < a.bytes.length && i * 8 < len; i++) {
-    const keep = Math.min(8, len - i * 8);
-    const mask = (0xff << (8 - keep)) & 0xff;
-    if ((a.bytes[i] & mask) !== (b.bytes[i] & mask)) return false;
-  }
-  return true;
-};
+/** Are two addresses in one subnet (the shorter of their prefixes)? */
+const sameNet = (a: Cidr, b: Cidr): boolean => a.family === b.family && inPrefix(a.bytes, b.bytes, Math.min(a.prefixlen, b.prefixlen));
 
 /**
  * The rules a topology must keep: known, unique namespaces and interfaces; links between two

@@ -109,6 +109,16 @@ const REQ_ACK = NLM_F.REQUEST | NLM_F.ACK;
 const VETH_KIND = Buffer.from('veth');
 const devText = (dev: DevRef) => (typeof dev === 'number' ? `if${dev}` : dev);
 
+/** The head of an RTM_NEWLINK that creates a link, in iproute2's order: ifinfomsg, lower link, MTU, address, namespace, name. */
+function putNewLinkHead(w: NlWriter, h: { index: number; link?: number; mtu?: number; mac: Uint8Array | null; fd: number | null; name: string }): void {
+  putIfinfomsg(w, { index: h.index });
+  if (h.link !== undefined) w.u32(IFLA.LINK, h.link);
+  if (h.mtu !== undefined) w.u32(IFLA.MTU, h.mtu);
+  if (h.mac) w.binary(IFLA.ADDRESS, h.mac);
+  if (h.fd !== null) w.u32(IFLA.NET_NS_FD, h.fd);
+  w.str(IFLA.IFNAME, h.name);
+}
+
 /** A refused kind reads as ip says it; a name taken says so. */
 function explainKind(e: NetlinkError, o: KindLinkOptions): NetlinkError {
   const say = (message: string) => new NetlinkError({ op: e.op, errno: e.errno, kernelMessage: e.kernelMessage, offset: e.offset, seq: e.seq, message });
@@ -184,11 +194,7 @@ export class RtnlBatch {
       // iproute2's order and encoding, so the bytes equal `ip link add ...`'s (see
       // test/fixtures/rtnl/newlink-veth.*): options, then IFLA_IFNAME, then IFLA_LINKINFO with
       // the kind unterminated (addattr_l(kind, strlen(kind))).
-      putIfinfomsg(w, { index: o.index ?? 0 });
-      if (o.mtu !== undefined) w.u32(IFLA.MTU, o.mtu);
-      if (mac) w.binary(IFLA.ADDRESS, mac);
-      if (fd !== null) w.u32(IFLA.NET_NS_FD, fd);
-      w.str(IFLA.IFNAME, o.name);
+      putNewLinkHead(w, { index: o.index ?? 0, mtu: o.mtu, mac, fd, name: o.name });
       w.nest(IFLA.LINKINFO, (li) => {
         li.binary(IFLA_INFO.KIND, VETH_KIND);
         li.nest(IFLA_INFO.DATA, (d) =>
@@ -212,12 +218,7 @@ export class RtnlBatch {
     const fd = o.netns !== undefined ? this.#fds.fd(o.netns) : null;
     const op = `link add ${o.name} type ${o.kind}`;
     return this.#msg(RTM.NEWLINK, REQ_ACK | NLM_F.CREATE | NLM_F.EXCL, { op, explain: (e) => explainKind(e, o) }, (w) => {
-      putIfinfomsg(w, { index: 0 });
-      if (o.link !== undefined) w.u32(IFLA.LINK, o.link);
-      if (o.mtu !== undefined) w.u32(IFLA.MTU, o.mtu);
-      if (mac) w.binary(IFLA.ADDRESS, mac);
-      if (fd !== null) w.u32(IFLA.NET_NS_FD, fd);
-      w.str(IFLA.IFNAME, o.name);
+      putNewLinkHead(w, { index: 0, link: o.link, mtu: o.mtu, mac, fd, name: o.name });
       w.nest(IFLA.LINKINFO, (li) => {
         li.binary(IFLA_INFO.KIND, Buffer.from(o.kind));
         if (o.kind === 'macvlan' && o.macvlanMode) li.nest(IFLA_INFO.DATA, (d) => d.u32(IFLA_MACVLAN.MODE, MACVLAN_MODE[o.macvlanMode!]));

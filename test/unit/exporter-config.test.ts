@@ -74,7 +74,7 @@ describe('config files', () => {
   it('names the mistake in one line', () => {
     const bad: [string, string][] = [
       ['targets: [ { netns: ns1, adress: 10.0.0.1 } ]', 'c.yml: targets[0]: unknown key "adress"'],
-      ['intervall: 1s', 'c.yml: unknown setting "intervall"'],
+      ['intervall: 1s', 'c.yml: unknown key "intervall"'],
       ['targets: { netns: ns1 }', 'c.yml: targets: expected a list of mappings'],
       ['targets: [ { netns: ns1 } ]', 'c.yml: targets[0]: netns and address are required'],
       ['netns: [ { glob: "a/b", address: 10.0.0.1 } ]', 'c.yml: netns[0]: glob "a/b" must match names in /run/netns'],

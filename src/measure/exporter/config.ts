@@ -3,10 +3,10 @@
 // match probing the address its rule gives). Pure: parsing and checking only, so a config
 // that is wrong is refused (at start, or on SIGHUP with the old one kept) before anything
 // runs. The runner (exporter.ts) turns the resolved targets into probes.
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../sys/errors.js';
 import { checkNetnsRef } from '../../ns/netns.js';
 import { familyOf } from '../../icmp/addr.js';
+import { readMapping } from '../../lab/yaml.js';
 
 /** The default listen address: loopback only, and a port apart from smokeping_prober's 9374. */
 export const DEFAULT_LISTEN = '127.0.0.1:9437';
@@ -129,16 +129,8 @@ const KNOWN = new Set(['listen', 'interval', 'size', 'buckets', 'rescan', 'targe
  * Unknown keys are refused (a typo is not silently ignored); the message names the key.
  */
 export function parseConfigText(text: string, file: string): Partial<ExporterConfig> & { intervalS?: number; size?: number } {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`${file}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of settings at the top`);
-  const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (!KNOWN.has(k)) throw new UsageError(`${file}: unknown setting "${k}" (known: ${[...KNOWN].join(', ')})`);
+  const d = readMapping(text, file, KNOWN, 'a mapping of settings at the top');
+  if (d === null) return {};
   const intervalS = d.interval === undefined ? DEFAULT_INTERVAL_S : parseSeconds(d.interval, `${file}: interval`);
   const size = d.size === undefined ? DEFAULT_SIZE : intOf(d.size, `${file}: size`);
   const out: Partial<ExporterConfig> & { intervalS?: number; size?: number } = { intervalS, size };
