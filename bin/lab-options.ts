@@ -1,7 +1,10 @@
 // The lab's shape as options (--ns, --ifnames, --addrs, --prefix, --pairs, --mtu), shared
-// by every command that works on the lab: lab, bench, trace.
+// by every command that works on the lab: lab, bench, trace; and the topology options
+// (--topology FILE, --shape chain|star) of lab and trace.
 import type { Command } from 'commander';
-import { UsageError } from '../src/sys/errors.js';
+import { readFileSync } from 'node:fs';
+import { UsageError, VpingError, asErrorCode } from '../src/sys/errors.js';
+import { chainTopology, parseTopology, starTopology, type Topology } from '../src/lab/topology.js';
 import type { LabInput } from '../src/lab/spec.js';
 import { int } from './args.js';
 
@@ -41,4 +44,41 @@ export function withLabOptions(c: Command, { mtu = true }: { mtu?: boolean } = {
   // the MTU is something to build or check, not to remove
   if (mtu) c.option('--mtu <bytes>', 'MTU of both ends');
   return c;
+}
+
+/** The topology options' values (lab up/down/status, trace). */
+export interface TopologyCliOptions {
+  topology?: string;
+  shape?: string;
+  hops?: string;
+  leaves?: string;
+  namePrefix?: string;
+}
+
+/** Topologies beyond one pair: a file, or a shape. */
+export function withTopologyOptions(c: Command): Command {
+  return c
+    .option('--topology <file>', 'a topology file (YAML or JSON): namespaces, links, bridges, addresses, routes, forwarding')
+    .option('--shape <shape>', 'a built-in topology: chain (ends with routers between them) or star (namespaces on one bridge)')
+    .option('--hops <n>', 'chain: routers between the ends', '1')
+    .option('--leaves <n>', 'star: namespaces on the bridge', '3')
+    .option('--name-prefix <p>', 'chain and star: a prefix for every namespace name', '');
+}
+
+/** The topology the options ask for, or null for the pair lab. */
+export function topologyOf(o: TopologyCliOptions): Topology | null {
+  if (o.topology !== undefined && o.shape !== undefined) throw new UsageError('--topology and --shape: one or the other');
+  if (o.topology !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(o.topology, 'utf8');
+    } catch (e) {
+      throw new VpingError(asErrorCode((e as NodeJS.ErrnoException).code), `${o.topology}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    return parseTopology(text, o.topology);
+  }
+  if (o.shape === undefined) return null;
+  if (o.shape === 'chain') return chainTopology(int('--hops', o.hops ?? '1'), o.namePrefix ?? '');
+  if (o.shape === 'star') return starTopology(int('--leaves', o.leaves ?? '3'), o.namePrefix ?? '');
+  throw new UsageError(`--shape: "${o.shape}" (chain or star)`);
 }

@@ -4,48 +4,9 @@ import type { Command } from 'commander';
 import { labDown, labStatus, labUp, type LabStatus } from '../../src/lab/lab.js';
 import { labPairs, resolveLab } from '../../src/lab/spec.js';
 import { runPing } from '../ping-run.js';
-import { labInput, withLabOptions, type LabCliOptions } from '../lab-options.js';
+import { labInput, topologyOf, withLabOptions, withTopologyOptions, type LabCliOptions, type TopologyCliOptions } from '../lab-options.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { readFileSync } from 'node:fs';
-import { UsageError, VpingError, asErrorCode } from '../../src/sys/errors.js';
-import { chainTopology, parseTopology, starTopology, topologyDown, topologyStatus, topologyUp, type Topology } from '../../src/lab/topology.js';
-import { int } from '../args.js';
-
-interface TopologyCliOptions {
-  topology?: string;
-  shape?: string;
-  hops?: string;
-  size?: string;
-  namePrefix?: string;
-}
-
-/** Topologies beyond one pair: a file, or a shape. */
-function withTopologyOptions(c: Command): Command {
-  return c
-    .option('--topology <file>', 'a topology file (YAML or JSON): namespaces, links, bridges, addresses, routes, forwarding')
-    .option('--shape <shape>', 'a built-in topology: chain (ends with routers between them) or star (namespaces on one bridge)')
-    .option('--hops <n>', 'chain: routers between the ends', '1')
-    .option('--size <n>', 'star: namespaces on the bridge', '3')
-    .option('--name-prefix <p>', 'chain and star: a prefix for every namespace name', '');
-}
-
-/** The topology the options ask for, or null for the pair lab. */
-function topologyOf(o: TopologyCliOptions): Topology | null {
-  if (o.topology !== undefined && o.shape !== undefined) throw new UsageError('--topology and --shape: one or the other');
-  if (o.topology !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(o.topology, 'utf8');
-    } catch (e) {
-      throw new VpingError(asErrorCode((e as NodeJS.ErrnoException).code), `${o.topology}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    return parseTopology(text, o.topology);
-  }
-  if (o.shape === undefined) return null;
-  if (o.shape === 'chain') return chainTopology(int('--hops', o.hops ?? '1'), o.namePrefix ?? '');
-  if (o.shape === 'star') return starTopology(int('--size', o.size ?? '3'), o.namePrefix ?? '');
-  throw new UsageError(`--shape: "${o.shape}" (chain or star)`);
-}
+import { topologyDown, topologyStatus, topologyUp, type Topology } from '../../src/lab/topology.js';
 
 function topologyStatusText(t: Topology, st: ReturnType<typeof topologyStatus>): string {
   let out = `topology ${t.name}: ${st.ok ? 'up' : st.elements.some((e) => e.ok) ? 'partial' : 'absent'}\n`;

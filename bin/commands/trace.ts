@@ -8,11 +8,18 @@ import { assertReportWritable, writeReport } from '../../src/measure/bench/html.
 import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/measure/trace/run.js';
 import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/measure/trace/format.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { labInput, withLabOptions, type LabCliOptions } from '../lab-options.js';
+import { labInput, topologyOf, withLabOptions, withTopologyOptions, type LabCliOptions, type TopologyCliOptions } from '../lab-options.js';
+import { pathBetween, type Topology } from '../../src/lab/topology.js';
+import { runHopTrace } from '../../src/measure/trace/hops.js';
+import { UsageError } from '../../src/sys/errors.js';
 import { int, seconds } from '../args.js';
 import { onInterrupt } from '../interrupt.js';
 
-interface TraceCliOptions extends LabCliOptions {
+interface TraceCliOptions extends LabCliOptions, TopologyCliOptions {
+  from?: string;
+  to?: string;
+  /** -6 */
+  six?: boolean;
   pair: string;
   dir: string;
   count: string;
@@ -42,12 +49,50 @@ function traceOptions(o: TraceCliOptions): TraceOptions & { lab: LabSpec } {
   return opts;
 }
 
+const us = (ns: number | null): string => (ns === null || Number.isNaN(ns) ? '-' : (ns / 1000).toFixed(3));
+
+/** `trace --shape chain|--topology FILE`: the echo's timeline hop by hop along the path between two namespaces. */
+async function traceHops(t: Topology, o: TraceCliOptions, json: boolean): Promise<void> {
+  const from = o.from ?? t.namespaces[0];
+  const to = o.to ?? t.namespaces[t.namespaces.length - 1];
+  const path = pathBetween(t, from, to);
+  const last = path[path.length - 1].in;
+  const want = o.six ? 6 : 4;
+  const dst = t.addresses.find((a) => a.ns === last.ns && a.ifname === last.ifname && (a.cidr.address.includes(':') ? 6 : 4) === want);
+  if (!dst) throw new UsageError(`trace: ${last.ns}:${last.ifname} has no IPv${want} address to send to`);
+  const count = int('--count', o.count);
+  if (count < 1 || count > 65535) throw new UsageError(`--count: ${count} out of range 1-65535`);
+  requireRoot('trace');
+  const stop = onInterrupt();
+  const r = await runHopTrace({
+    path, destination: dst.cidr.address, family: want, count, intervalMs: seconds('--interval', o.interval) * 1000, size: int('--size', o.size),
+    timeoutMs: seconds('--timeout', o.timeout) * 1000, signal: stop.signal,
+  }).finally(() => stop.dispose());
+  if (json) printJson({ from, to, destination: dst.cidr.address, hops: path.length - 1, sent: r.sent, answered: r.answered, complete: r.complete, legs: r.legs, echoes: r.echoes, summary: r.summary });
+  else {
+    let out = `TRACE ${dst.cidr.address} from ${from} to ${to}: ${path.length} links, ${path.length - 1} router${path.length === 2 ? '' : 's'}, ${int('--size', o.size)} data bytes, ${count} echoes\n`;
+    out += 'legs in µs, in order:\n';
+    r.legs.forEach((l, i) => (out += `  ${String(i + 1).padStart(2)}  ${l}\n`));
+    out += `${'seq'.padStart(5)}  ${r.legs.map((_, i) => String(i + 1).padStart(8)).join(' ')} ${'rtt'.padStart(9)}\n`;
+    for (const e of r.echoes) out += `${String(e.seq).padStart(5)}  ${e.legsNs.map((x) => us(x).padStart(8)).join(' ')} ${us(e.rttNs).padStart(9)}\n`;
+    out += `\n--- trace statistics ---\n${r.sent} echoes sent, ${r.answered} answered, ${r.complete} seen at all ${2 * path.length * 2} points\n`;
+    const w = Math.max(...r.legs.map((l) => l.length));
+    out += `${'leg'.padEnd(w)} ${['min', 'p50', 'p90', 'max', 'mean'].map((h) => h.padStart(9)).join('')}\n`;
+    for (const s of r.summary) out += `${s.leg.padEnd(w)} ${[s.minNs, s.p50Ns, s.p90Ns, s.maxNs, s.meanNs].map((x) => us(x).padStart(9)).join('')}\n`;
+    process.stdout.write(out);
+  }
+  if (r.answered === 0) process.exitCode = 1;
+}
+
 export function register(program: Command): void {
-  withLabOptions(
+  withTopologyOptions(withLabOptions(
     program
       .command('trace')
-      .description("each echo's journey across a lab pair: captured at both ends in the same process, split into send path, queue, crossing, turnaround, crossing back and receive path"),
-  )
+      .description("each echo's journey across a lab pair: captured at both ends in the same process, split into send path, queue, crossing, turnaround, crossing back and receive path; across a topology (--shape chain, --topology FILE), hop by hop"),
+  ))
+    .option('--from <ns>', 'topology: the namespace the echoes leave from (default: the first)')
+    .option('--to <ns>', 'topology: the namespace they go to (default: the last)')
+    .option('-6, --six', 'topology: trace IPv6 (the destination interface needs an IPv6 address)')
     .option('--pair <n>', 'which pair of the lab', '1')
     .option('--dir <dir>', 'ns1-ns2 (from the first end) or ns2-ns1', 'ns1-ns2')
     .option('-c, --count <n>', 'echoes to send', '10')
@@ -60,6 +105,8 @@ export function register(program: Command): void {
     .action(
       action(async (o: TraceCliOptions, cmd: Command) => {
         const json = (o.json ?? false) || (cmd.optsWithGlobals<{ json?: boolean }>().json ?? false);
+        const topo = topologyOf(o);
+        if (topo) return traceHops(topo, o, json);
         const opts = traceOptions(o);
         if (o.write !== undefined) assertReportWritable(o.write, 'the capture');
         if (o.report !== undefined) assertReportWritable(o.report, 'the report');

@@ -241,7 +241,7 @@ export function chainTopology(hops: number, prefix = '', net = 200): Topology {
 
 /** A star: `size` namespaces (`${prefix}s1`…) each joined to a bridge in `${prefix}hub`, one /24. */
 export function starTopology(size: number, prefix = '', net = 201): Topology {
-  if (!Number.isInteger(size) || size < 2 || size > 250) throw new UsageError(`--size: ${size} out of range 2-250`);
+  if (!Number.isInteger(size) || size < 2 || size > 250) throw new UsageError(`--leaves: ${size} out of range 2-250`);
   const hub = `${prefix}hub`;
   const leaves = Array.from({ length: size }, (_, i) => `${prefix}s${i + 1}`);
   const t: Topology = { name: `star of ${size}`, namespaces: [hub, ...leaves], links: [], bridges: [{ ns: hub, name: 'br0', ports: [] }], addresses: [], routes: [], forwarding: [] };
@@ -253,6 +253,35 @@ export function starTopology(size: number, prefix = '', net = 201): Topology {
   });
   checkTopology(t, 'star');
   return t;
+}
+
+/**
+ * The links an echo crosses from namespace `from` to namespace `to` (the topology's link graph
+ * has no cycles, so the path is the one there is), each as the end it leaves by and the end
+ * it arrives at; a UsageError when they are not joined by links (a bridge in between is not
+ * followed: its ports are ends of separate links).
+ */
+export function pathBetween(t: Topology, from: string, to: string): { out: TopoEnd; in: TopoEnd }[] {
+  for (const n of [from, to]) if (!t.namespaces.includes(n)) throw new UsageError(`trace: namespace "${n}" is not in the topology`);
+  if (from === to) throw new UsageError('trace: the two ends are one namespace');
+  const prev = new Map<string, { out: TopoEnd; in: TopoEnd }>();
+  const queue = [from];
+  const seen = new Set([from]);
+  while (queue.length) {
+    const n = queue.shift()!;
+    for (const l of t.links) {
+      for (const [a, b] of [[l.a, l.b], [l.b, l.a]] as const) {
+        if (a.ns !== n || seen.has(b.ns)) continue;
+        seen.add(b.ns);
+        prev.set(b.ns, { out: a, in: b });
+        queue.push(b.ns);
+      }
+    }
+  }
+  if (!prev.has(to)) throw new UsageError(`trace: no path of links from ${from} to ${to}`);
+  const path: { out: TopoEnd; in: TopoEnd }[] = [];
+  for (let n = to; n !== from; n = prev.get(n)!.out.ns) path.unshift(prev.get(n)!);
+  return path;
 }
 
 /** What `up` and `down` did, in one line and by namespace. */

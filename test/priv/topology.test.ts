@@ -15,7 +15,7 @@ const p = uniq('t');
 const dir = mkdtempSync(join(tmpdir(), 'vping-topo-'));
 const chain = ['--shape', 'chain', '--hops', '3', '--name-prefix', `${p}c`];
 const chainNs = [`${p}ch1`, `${p}cr1`, `${p}cr2`, `${p}cr3`, `${p}ch2`];
-const star = ['--shape', 'star', '--size', '5', '--name-prefix', `${p}s`];
+const star = ['--shape', 'star', '--leaves', '5', '--name-prefix', `${p}s`];
 const starNs = [`${p}shub`, ...[1, 2, 3, 4, 5].map((i) => `${p}ss${i}`)];
 afterAll(() => {
   removeNetns(...chainNs, ...starNs, `${p}fa`, `${p}fb`, `${p}fc`);
@@ -39,6 +39,16 @@ describePriv('topologies', () => {
     expect(v.stdout).toMatch(/5 packets transmitted, 5 received, 0% packet loss/);
     // and back, from the other end, by TTL: three routers took one each
     expect(vping(['-n', `${p}ch2`, 'ping', '-c', '1', '10.200.0.1']).stdout).toMatch(/ttl=61 /);
+    // trace hop by hop: every leg of every echo, adding up to its RTT
+    const tr = vping(['trace', ...chain, '-c', '4', '-i', '0.05', '-j']);
+    expect(tr.stderr).toBe('');
+    const tj = JSON.parse(tr.stdout) as { hops: number; sent: number; answered: number; complete: number; legs: string[]; echoes: { rttNs: number; legsNs: number[] }[] };
+    expect([tj.hops, tj.sent, tj.answered, tj.complete]).toEqual([3, 4, 4, 4]);
+    expect(tj.legs).toHaveLength(2 + 4 * 4 - 1);
+    expect(tj.legs).toContain(`forward in ${p}cr2`);
+    expect(tj.legs).toContain(`turnaround in ${p}ch2`);
+    for (const e of tj.echoes) expect(e.legsNs.reduce((a, b) => a + b, 0)).toBe(e.rttNs);
+    expect(vping(['trace', ...chain, '-c', '2', '-i', '0.05']).stdout).toMatch(/2 echoes sent, 2 answered, 2 seen at all 16 points/);
     const st = vping(['lab', 'status', ...chain]);
     expect(st.status).toBe(0);
     expect(st.stdout).toMatch(/^topology chain of 3 routers: up\n/);
