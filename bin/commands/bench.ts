@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { writeFileSync, renameSync, unlinkSync } from 'node:fs';
 import { UsageError, VpingError, asErrorCode } from '../../src/sys/errors.js';
 import { resolveLab, type LabSpec } from '../../src/lab/spec.js';
-import { readyLab } from '../../src/lab/lab.js';
+import { readyLab, type ReadyLab } from '../../src/lab/lab.js';
+import { pathLab } from '../../src/lab/topology.js';
 import { DIRECTIONS, MODES, type BenchMode, type Direction } from '../../src/measure/bench/model.js';
 import { BENCH_DEFAULTS, checkBenchOptions, runBench, type BenchOptions, type BenchProgress } from '../../src/measure/bench/run.js';
 import { summarizeRow, summarizeTotals } from '../../src/measure/bench/summary.js';
@@ -16,11 +17,13 @@ import { assertReportWritable, writeReport } from '../../src/measure/bench/html.
 import { assertPeerPing } from '../../src/measure/bench/peer.js';
 import { traceBenchRows } from '../../src/measure/trace/run.js';
 import { action, printJson, requireRoot } from '../run.js';
-import { labInput, withLabOptions, type LabCliOptions } from '../lab-options.js';
+import { labInput, topologyOf, withLabOptions, withTopologyOptions, type LabCliOptions, type TopologyCliOptions } from '../lab-options.js';
 import { CLOCK_HELP, int, list, parseClock, seconds } from '../args.js';
 import { onInterrupt } from '../interrupt.js';
 
-interface BenchCliOptions extends LabCliOptions {
+interface BenchCliOptions extends LabCliOptions, TopologyCliOptions {
+  from?: string;
+  to?: string;
   sizes: string;
   modes: string;
   dirs: string;
@@ -41,9 +44,9 @@ interface BenchCliOptions extends LabCliOptions {
 }
 
 
-/** The options, parsed and checked at the edge; the lab resolved once (inspected later, once). */
-function benchOptions(o: BenchCliOptions): BenchOptions & { lab: LabSpec } {
-  const spec = resolveLab(labInput(o));
+/** The options, parsed and checked at the edge; the lab resolved once (inspected later, once), or a topology's path. */
+function benchOptions(o: BenchCliOptions, path: ReadyLab | null): BenchOptions & { lab: LabSpec } {
+  const spec = path ? path.spec : resolveLab(labInput(o));
   const dirs = list('--dirs', o.dirs).map((d) => (d === 'both' ? DIRECTIONS : [d])).flat() as Direction[];
   const modes = list('--modes', o.modes).map((m) => (m === 'both' ? MODES : [m])).flat() as BenchMode[];
   const opts: BenchOptions & { lab: LabSpec } = {
@@ -97,11 +100,13 @@ export function interruptedNote(measured: number, cut: readonly { pair: number |
 }
 
 export function register(program: Command): void {
-  withLabOptions(
+  withTopologyOptions(withLabOptions(
     program
       .command('bench')
-      .description('latency across the lab (vping lab up first): both directions, payload sizes, interval and flood, with warm-up; percentiles, mdev, loss, echo/s'),
-  )
+      .description('latency across the lab (vping lab up first), or across a topology between two namespaces (--shape chain, --topology FILE): both directions, payload sizes, interval and flood, with warm-up; percentiles, mdev, loss, echo/s'),
+  ))
+    .option('--from <ns>', 'topology: one end (default: its first namespace)')
+    .option('--to <ns>', 'topology: the other end (default: its last namespace)')
     .option('--sizes <list>', 'payload sizes in bytes, comma-separated', BENCH_DEFAULTS.sizes.join(','))
     .option('--modes <list>', 'interval, flood or both', BENCH_DEFAULTS.modes.join(','))
     .option('--dirs <list>', 'ns1-ns2, ns2-ns1 or both', BENCH_DEFAULTS.dirs.join(','))
@@ -122,14 +127,17 @@ export function register(program: Command): void {
     .action(
       action(async (o: BenchCliOptions, cmd: Command) => {
         const json = (o.json ?? false) || (cmd.optsWithGlobals<{ json?: boolean }>().json ?? false);
-        const opts = benchOptions(o);
+        const topo = topologyOf(o);
+        const path = topo ? pathLab(topo, o.from ?? topo.namespaces[0], o.to ?? topo.namespaces[topo.namespaces.length - 1], 4) : null;
+        if (path && o.trace !== undefined) throw new UsageError('--trace traces a lab pair; across a topology, vping trace --shape/--topology shows each hop');
+        const opts = benchOptions(o, path);
         const traceCount = o.trace === undefined ? 0 : int('--trace', o.trace);
         if (o.trace !== undefined && (traceCount < 1 || traceCount > 65535)) throw new UsageError(`--trace: ${o.trace} out of range 1-65535`);
         writableOrFail(o.report, 'the report');
         writableOrFail(o.prom, 'the Prometheus file');
         requireRoot('bench');
         // inspected once: the run and its traces use this lab as it is
-        const lab = readyLab(opts.lab);
+        const lab = path ?? readyLab(opts.lab);
         if (opts.vsPing) assertPeerPing();
         const live = (o.progress ?? true) && process.stderr.isTTY === true;
         let shown = false;

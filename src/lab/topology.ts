@@ -14,7 +14,8 @@ import { Rtnl } from '../link/rtnl.js';
 import { checkIfName, parseCidr, type Cidr } from '../link/parse.js';
 import { formatInet, inPrefix } from '../inet/addr.js';
 import { RT_TABLE_MAIN } from '../link/rtmsg.js';
-import { waitOperUp, withLabLock, type NotReady } from './lab.js';
+import { waitOperUp, withLabLock, type NotReady, type ReadyLab } from './lab.js';
+import type { LabEnd } from './spec.js';
 import { readMapping } from './yaml.js';
 
 /** One end of a veth link: a namespace and the interface's name in it. */
@@ -282,6 +283,27 @@ export function pathBetween(t: Topology, from: string, to: string): { out: TopoE
   const path: { out: TopoEnd; in: TopoEnd }[] = [];
   for (let n = to; n !== from; n = prev.get(n)!.out.ns) path.unshift(prev.get(n)!);
   return path;
+}
+
+/**
+ * The path between two namespaces of a topology as a lab of one pair (what bench measures):
+ * the source end is the first link's end it leaves by, the destination the last link's end it
+ * arrives at, each with its address of `family`. Nothing is inspected here: the topology's own
+ * status says whether it stands.
+ */
+export function pathLab(t: Topology, from: string, to: string, family: 4 | 6): ReadyLab {
+  const path = pathBetween(t, from, to);
+  const endOf = (e: TopoEnd): LabEnd => {
+    const a = t.addresses.find((x) => x.ns === e.ns && x.ifname === e.ifname && (x.cidr.family === AF_INET6 ? 6 : 4) === family);
+    if (!a) throw new UsageError(`${e.ns}:${e.ifname} has no IPv${family} address`);
+    return { ns: e.ns, ifname: e.ifname, cidr: a.cidr, addr: `${a.cidr.address}/${a.cidr.prefixlen}` };
+  };
+  const ends: [LabEnd, LabEnd] = [endOf(path[0].out), endOf(path[path.length - 1].in)];
+  return {
+    spec: { pairs: 1, ns: [ends[0].ns, ends[1].ns], ifnames: [ends[0].ifname, ends[1].ifname], addrs: [ends[0].addr, ends[1].addr] },
+    pairs: [{ index: 1, ends }],
+    family,
+  };
 }
 
 /** What `up` and `down` did, in one line and by namespace. */

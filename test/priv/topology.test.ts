@@ -1,6 +1,6 @@
 // Topologies beyond one pair, built by `vping lab up --shape …|--topology FILE` and judged by
 // the peers: a 3-router chain that iputils ping crosses end to end (and vping ping agrees on
-// the counts), routes as ip -j route shows them, forwarding on in the routers; a star of five
+// the counts; trace splits each echo hop by hop; bench measures between the ends), routes as ip -j route shows them, forwarding on in the routers; a star of five
 // namespaces on one bridge (ip sees each port enslaved; leaves ping each other); a YAML file
 // with a bridge, routes and an IPv6 address. Bad topologies are one line, exit 2, nothing
 // made; `down` removes exactly what `up` made; `status` names what is missing (exit 1).
@@ -49,6 +49,10 @@ describePriv('topologies', () => {
     expect(tj.legs).toContain(`turnaround in ${p}ch2`);
     for (const e of tj.echoes) expect(e.legsNs.reduce((a, b) => a + b, 0)).toBe(e.rttNs);
     expect(vping(['trace', ...chain, '-c', '2', '-i', '0.05']).stdout).toMatch(/2 echoes sent, 2 answered, 2 seen at all 16 points/);
+    // bench between the chain's ends
+    const b = vping(['bench', ...chain, '-c', '30', '--warmup', '3', '--modes', 'interval', '--dirs', 'ns1-ns2', '--interval', '0.005', '--no-progress']);
+    expect(b.stderr).toBe('');
+    expect(b.stdout).toMatch(/ 1 {2}ns1-ns2 +56 {2}interval +30 +30 /);
     const st = vping(['lab', 'status', ...chain]);
     expect(st.status).toBe(0);
     expect(st.stdout).toMatch(/^topology chain of 3 routers: up\n/);
