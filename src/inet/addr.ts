@@ -39,7 +39,6 @@ export function parseIPv6(s: string): Uint8Array | null {
   return out;
 }
 
-/** Four bytes at `at` as dotted-quad text, as inet_ntop writes them. */
 /** Does address `a` lie in the prefix `net/len` (both of one family: 4 or 16 bytes)? */
 export function inPrefix(a: ArrayLike<number>, net: ArrayLike<number>, len: number): boolean {
   if (a.length !== net.length) return false;
@@ -55,6 +54,7 @@ export function parseInet(s: string): Uint8Array | null {
   return s.includes(':') ? parseIPv6(s) : parseIPv4(s);
 }
 
+/** Four bytes at `at` as dotted-quad text, as inet_ntop writes them. */
 export function formatIPv4(b: Uint8Array, at = 0): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }
