@@ -22,6 +22,22 @@ const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', '
 let subnet = 0;
 
 /**
+ * Wait until dev in ns reports operstate UP. The kernel sets carrier through its link watch, a
+ * moment after both ends are up (up to a second on a busy machine); a test that compares ip's
+ * view with vping's, or sends at once, must not race it.
+ */
+export function waitOperUp(ns: string, dev: string): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; ; i++) {
+    const out = execFileSync('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev], { encoding: 'utf8' });
+    const [l] = JSON.parse(out) as { operstate: string }[];
+    if (l.operstate === 'UP') return;
+    if (i === 300) throw new Error(`${ns}:${dev}: operstate ${l.operstate} after 3 s`);
+    Atomics.wait(nap, 0, 0, 10);
+  }
+}
+
+/**
  * Make ns1/ns2 (unique names), veth if1/if2, addresses 10.R.S.1/24 and .2/24 (private,
  * and only ever inside these namespaces), lo up in both. `v6` adds fd00::1/64 and ::2 with
  * nodad so IPv6 is usable at once.
@@ -51,6 +67,7 @@ export function makePair(opts: { v6?: boolean } = {}): TestPair {
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', dev, 'up');
     }
+    for (const [ns, dev] of [[ns1, if1], [ns2, if2]]) waitOperUp(ns, dev);
   } catch (e) {
     destroy();
     throw e;

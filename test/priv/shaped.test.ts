@@ -72,17 +72,25 @@ describePriv('RTT and loss under shaping, judged by iputils ping on the same lin
 
   it('idle, 56 and 1400 bytes: the same counts, and an RTT of the same order (user send to kernel RX stamp)', async () => {
     for (const size of ['56', '1400']) {
-      const { v, p } = await both(bare, ['-c', '20', '-i', '0.02', '-s', size]);
-      expect([v.tx, v.rx, v.loss], size).toEqual([p.tx, p.rx, p.loss]);
-      expect(v.rx).toBe(20);
-      // the kernel-to-kernel figure vping used to print was a fraction of ping's; ping's span is
-      // tens of µs here: vping's must not be an order of magnitude off either way. The minimum
-      // says it for the span (one echo delayed by the machine moves an average of 20, not it);
-      // the average must not be a fraction either.
-      const say = `${size}: vping min/avg ${v.minUs}/${v.avgUs} µs, ping ${p.minUs}/${p.avgUs} µs`;
-      expect(v.minUs! / p.minUs!, say).toBeGreaterThan(0.33);
-      expect(v.minUs! / p.minUs!, say).toBeLessThan(3);
-      expect(v.avgUs! / p.avgUs!, say).toBeGreaterThan(0.33);
+      // the kernel-to-kernel figure vping used to print was a fraction of ping's, and the
+      // user-to-user one several times it; ping's span is tens of µs here, and vping's must be
+      // of its order. The minimum says it for the span (one echo delayed by the machine moves an
+      // average of 20, not it). A machine busy for a whole run of 20 can still move a minimum
+      // of tens of µs: the figure is compared over up to three back-to-back rounds, and one
+      // round within bounds says the span is ping's (a wrong span is wrong in every round).
+      // The counts must agree in every round.
+      const says: string[] = [];
+      let within = false;
+      for (let round = 0; round < 3 && !within; round++) {
+        const { v, p } = await both(bare, ['-c', '20', '-i', '0.02', '-s', size]);
+        expect([v.tx, v.rx, v.loss], size).toEqual([p.tx, p.rx, p.loss]);
+        expect(v.rx).toBe(20);
+        const min = v.minUs! / p.minUs!;
+        const avg = v.avgUs! / p.avgUs!;
+        says.push(`vping min/avg ${v.minUs}/${v.avgUs} µs, ping ${p.minUs}/${p.avgUs} µs`);
+        within = min > 0.33 && min < 3 && avg > 0.33;
+      }
+      expect(within, `${size}: ${says.join('; ')}`).toBe(true);
     }
   });
 
