@@ -22,16 +22,20 @@ const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', '
 let subnet = 0;
 
 /**
- * Wait until dev in ns reports operstate UP. The kernel sets carrier through its link watch, a
- * moment after both ends are up (up to a second on a busy machine); a test that compares ip's
- * view with vping's, or sends at once, must not race it.
+ * Wait until dev in ns reports operstate `want` (UP by default). The kernel sets carrier through
+ * its link watch, a moment after both ends are up or one goes down (up to a second on a busy
+ * machine); a test that compares ip's view with vping's, or sends at once, must not race it.
+ * `ns` is a name in /run/netns or a path to a namespace file.
  */
-export function waitOperUp(ns: string, dev: string): void {
+export function waitOper(ns: string, dev: string, want = 'UP'): void {
   const nap = new Int32Array(new SharedArrayBuffer(4));
   for (let i = 0; ; i++) {
-    const out = execFileSync('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev], { encoding: 'utf8' });
+    const show = ['-j', 'link', 'show', 'dev', dev];
+    // ip -n takes only names
+    const [cmd, args] = ns.startsWith('/') ? ['nsenter', [`--net=${ns}`, 'ip', ...show]] : ['ip', ['-n', ns, ...show]];
+    const out = execFileSync(cmd, args, { encoding: 'utf8' });
     const [l] = JSON.parse(out) as { operstate: string }[];
-    if (l.operstate === 'UP') return;
+    if (l.operstate === want) return;
     if (i === 300) throw new Error(`${ns}:${dev}: operstate ${l.operstate} after 3 s`);
     Atomics.wait(nap, 0, 0, 10);
   }
@@ -67,7 +71,7 @@ export function makePair(opts: { v6?: boolean } = {}): TestPair {
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', dev, 'up');
     }
-    for (const [ns, dev] of [[ns1, if1], [ns2, if2]]) waitOperUp(ns, dev);
+    for (const [ns, dev] of [[ns1, if1], [ns2, if2]]) waitOper(ns, dev);
   } catch (e) {
     destroy();
     throw e;

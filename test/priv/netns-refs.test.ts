@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describePriv, isRoot, peer, removeNetns, uniq } from '../helpers/priv.js';
 import { VPING, isOneLineError, vping } from '../helpers/cli.js';
+import { waitOper } from '../helpers/netlab.js';
 
 const sleepers: ChildProcess[] = [];
 let pidA = 0;
@@ -52,16 +53,8 @@ beforeAll(async () => {
     run(['ip', 'link', 'set', dev, 'up']);
     run(['ip', 'link', 'set', 'lo', 'up']);
   }
-  // the kernel reports carrier (operstate UP) a moment after both ends are up, through its link
-  // watch (up to a second later on a busy machine): wait for it, so ip and vping see one state
-  for (const [run, dev] of [[inA, ifA], [inB, ifB]] as const) {
-    for (let i = 0; ; i++) {
-      const [l] = JSON.parse(run(['ip', '-j', 'link', 'show', 'dev', dev])) as { operstate: string }[];
-      if (l.operstate === 'UP') break;
-      if (i === 300) throw new Error(`${dev}: operstate ${l.operstate} after 3 s`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  // the kernel reports carrier a moment after both ends are up: ip and vping must see one state
+  for (const [pid, dev] of [[pidA, ifA], [pidB, ifB]] as const) waitOper(`/proc/${pid}/ns/net`, dev);
   peer('ip', ['netns', 'add', named]);
   mkdirSync(`/etc/netns/${named}`, { recursive: true });
   writeFileSync(`/etc/netns/${named}/hosts`, `192.0.2.7 only-in-${named}\n`);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describePriv, isRoot, ipJson, peer, removeNetns, uniq } from '../helpers/priv.js';
 import { isOneLineError, vping } from '../helpers/cli.js';
+import { waitOper } from '../helpers/netlab.js';
 
 const a = uniq('vra');
 const b = uniq('vrb');
@@ -21,6 +22,8 @@ beforeAll(() => {
     peer('ip', ['-n', ns, 'link', 'set', dev, 'up']);
     peer('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   }
+  waitOper(a, 'ra0');
+  waitOper(b, 'rb0');
 });
 afterAll(() => removeNetns(a, b));
 
@@ -61,8 +64,10 @@ describePriv('route and neigh', () => {
     expect(ipJson<{ dst: string }[]>(['-n', a, 'route']).some((r) => r.dst === '10.218.0.9')).toBe(false);
     // a link down shows as ip shows it (linkdown)
     peer('ip', ['-n', b, 'link', 'set', 'rb0', 'down']);
+    waitOper(a, 'ra0', 'DOWN'); // its peer down: no carrier
     same(a, ['route'], ['route']);
     peer('ip', ['-n', b, 'link', 'set', 'rb0', 'up']);
+    waitOper(a, 'ra0');
     // a link down takes its IPv6 addresses with it (keep_addr_on_down 0): give it back
     peer('ip', ['-n', b, 'addr', 'replace', 'fd15::2/64', 'dev', 'rb0', 'nodad']);
   });
