@@ -24,21 +24,26 @@ describePriv('capture stopped by Ctrl-C during a flood', () => {
     const cap = spawn(process.execPath, [VPING, 'capture', `${p.ns1}:${p.if1}`, `${p.ns2}:${p.if2}`, '-w', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     cap.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    await new Promise<void>((res) => {
+    await new Promise<void>((res, rej) => {
+      const t0 = Date.now();
       const t = setInterval(() => {
-        if (err.includes('listening on')) {
+        if (err.includes('listening on') || cap.exitCode !== null || Date.now() - t0 > 10_000) {
           clearInterval(t);
-          res();
+          if (err.includes('listening on')) res();
+          else rej(new Error(`the capture did not start (exit ${cap.exitCode}): ${err}`));
         }
       }, 20);
     });
-    const flood = spawn('ip', ['netns', 'exec', p.ns1, 'ping', '-f', '-q', '-c', '100000', p.addr2], { stdio: 'ignore' });
+    // a flood with no count (100,000 echoes can end within 300 ms on a quiet machine), its end
+    // awaited from its start (an 'exit' listener added after the exit never fires)
+    const flood = spawn('ip', ['netns', 'exec', p.ns1, 'ping', '-f', '-q', p.addr2], { stdio: 'ignore' });
+    const floodEnded = new Promise((res) => flood.on('exit', res));
     // stop the capture while the flood is still running
     await new Promise((r) => setTimeout(r, 300));
     cap.kill('SIGINT');
     const code = await new Promise<number | null>((res) => cap.on('exit', (c) => res(c)));
     flood.kill('SIGINT');
-    await new Promise((res) => flood.on('exit', res));
+    await floodEnded;
     expect(code).toBe(0);
     const count = (what: string) => [...err.matchAll(new RegExp(`: (\\d+) packets ${what}`, 'g'))].map((m) => Number(m[1]));
     const captured = count('captured');
