@@ -6,8 +6,10 @@
 # procps (sysctl inside test namespaces), gcc (tests that compile iputils' own arithmetic
 # as C to judge vping's), prometheus with promtool (scrapes `vping exporter` in a test) and
 # prometheus-smokeping-prober (the exporter's peer in bench/exporter). Then the npm
-# packages (npm ci builds dist/ through the package's prepare script). Safe to run again:
-# it installs only what is missing.
+# packages (npm ci builds dist/ through the package's prepare script), and Node 24 (LTS)
+# into .cache/node24 for the suite's second run (scripts/test-node24.sh): the latest 24.x
+# of the npm package node-linux-<arch>, which carries Node's own binaries. Safe to run
+# again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,3 +39,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 [ -f dist/bin/vping.js ] || npm run build
+
+# Node 24 beside the machine's Node, for the suite's second run
+if [ ! -x .cache/node24/bin/node ]; then
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) echo "install-test-deps: no Node 24 package for $(uname -m)" >&2; exit 2 ;;
+  esac
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  tgz=$(npm pack --silent --pack-destination "$tmp" "node-linux-$arch@24")
+  tar -xzf "$tmp/$tgz" -C "$tmp"
+  rm -rf .cache/node24
+  mkdir -p .cache
+  mv "$tmp/package" .cache/node24
+  echo "install-test-deps: Node $(.cache/node24/bin/node -v) in .cache/node24"
+fi
