@@ -181,6 +181,17 @@ async function soak(t: Tool): Promise<void> {
   const first = rows[1] ?? rows[0];
   const last = rows[rows.length - 1];
   process.stdout.write(`RSS ${first.rss.toFixed(1)} → ${last.rss.toFixed(1)} MiB (largest ${Math.max(...rows.map((r) => r.rss)).toFixed(1)}), fds ${first.fds} → ${last.fds}, ${last.probes} probes (${(last.probes / (last.min * 60)).toFixed(0)}/s)\n`);
+  // flat or growing: the least-squares slope of RSS over the second half (the first holds the
+  // heaps' growth to their working size), against the spread of the samples around it
+  const half = rows.filter((r) => r.min >= last.min / 2);
+  if (half.length >= 3) {
+    const mx = half.reduce((s, r) => s + r.min, 0) / half.length;
+    const my = half.reduce((s, r) => s + r.rss, 0) / half.length;
+    const slope = half.reduce((s, r) => s + (r.min - mx) * (r.rss - my), 0) / half.reduce((s, r) => s + (r.min - mx) ** 2, 0);
+    const lo = Math.min(...half.map((r) => r.rss));
+    const hi = Math.max(...half.map((r) => r.rss));
+    process.stdout.write(`second half (${half[0].min.toFixed(1)}–${last.min.toFixed(1)} min): RSS ${lo.toFixed(1)}–${hi.toFixed(1)} MiB, slope ${slope >= 0 ? '+' : ''}${slope.toFixed(2)} MiB/min (${((slope * 60) / my * 100).toFixed(1)}% of its mean per hour)\n`);
+  }
 }
 
 await main();
