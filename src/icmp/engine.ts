@@ -6,15 +6,13 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VpingError, errorFromRecord } from '../sys/errors.js';
-import { close, eventfd, writeSoft } from '../sys/libc.js';
+import { EFD_CLOEXEC, EFD_NONBLOCK, close, eventfd, writeSoft } from '../sys/libc.js';
 import { randomBytes } from 'node:crypto';
 import { CTL, checkConfig, type EngineConfig, type EngineMessage } from './engine-core.js';
 import type { FloodTick, PingEvent, ReadyInfo } from './events.js';
 import { MAX_THREADS } from './options.js';
 import { mergeFlows, type FlowParts, type Stats } from './stats.js';
 
-const EFD_NONBLOCK = 0o4000;
-const EFD_CLOEXEC = 0o2000000;
 
 /** The compiled worker: beside this file, or in dist/ when running from the TypeScript sources. */
 export function workerPath(name = 'worker.js'): string {

@@ -103,6 +103,9 @@ const archFlags = process.arch === 'arm64' ? ARCH_OPEN_FLAGS.arm64 : ARCH_OPEN_F
 export const O_DIRECTORY = archFlags.O_DIRECTORY;
 export const O_NOFOLLOW = archFlags.O_NOFOLLOW;
 export const O_CLOEXEC = 0o2000000;
+/** eventfd(2)'s flags: O_NONBLOCK's and O_CLOEXEC's values (sys/eventfd.h). */
+export const EFD_NONBLOCK = O_NONBLOCK;
+export const EFD_CLOEXEC = O_CLOEXEC;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
 export const CLONE_NEWNET = 0x40000000;
