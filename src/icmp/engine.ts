@@ -13,7 +13,6 @@ import type { FloodTick, PingEvent, ReadyInfo } from './events.js';
 import { MAX_THREADS } from './options.js';
 import { mergeFlows, type FlowParts, type Stats } from './stats.js';
 
-
 /** The compiled worker: beside this file, or in dist/ when running from the TypeScript sources. */
 export function workerPath(name = 'worker.js'): string {
   const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
