@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['lab-build', 'topology-build', 'ping-flood', 'capture-flood', 'rtt-agree', 'exporter', 'startup'];
+const ALL = ['lab-build', 'topology-build', 'ping-flood', 'flood-counts', 'capture-flood', 'rtt-agree', 'exporter', 'startup'];
 const here = dirname(fileURLToPath(import.meta.url));
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !ALL.includes(a));

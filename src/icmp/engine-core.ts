@@ -320,8 +320,11 @@ export class Engine extends Pinger {
     close(this.fd);
   }
 
+  /** set by the worker after a warm-up (warm.ts) */
+  warmEchoes = 0;
+
   readyInfo(): ReadyInfo {
-    return { primaryClock: this.primary, kernelTimestamps: this.kernelTs, source: this.source, id: this.cfg.id };
+    return { primaryClock: this.primary, kernelTimestamps: this.kernelTs, source: this.source, id: this.cfg.id, warmEchoes: this.warmEchoes };
   }
 
   /** Fill slot i for seq and return nothing: seq, timestamp, checksum (incremental from the template's sum). */

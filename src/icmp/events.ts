@@ -81,6 +81,8 @@ export interface ReadyInfo {
   kernelTimestamps: boolean;
   source: { address: string; iface: string } | null;
   id: number;
+  /** echoes the engine sent to its own loopback, in a namespace of its own, before the first real one (a flood's warm-up; 0 for none) */
+  warmEchoes: number;
 }
 
 /** A finished ping: the destination as resolved, the payload size, the echo id, the statistics and ping's exit status. */

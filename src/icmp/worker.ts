@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorRecord, isVpingError } from '../sys/errors.js';
 import { Engine, type EngineConfig, type EngineMessage, type EngineSink } from './engine-core.js';
+import { warmEngine } from './warm.js';
 
 interface Data {
   cfg: EngineConfig;
@@ -19,7 +20,10 @@ const { cfg, ctl, wakeFd, gate } = workerData as Data;
 
 let engine: Engine | null = null;
 try {
+  // a flood is measured from its first echo: the engine's code is compiled before it
+  const warmed = cfg.flood && process.env.VPING_WARM !== '0' ? warmEngine(cfg) : 0;
   engine = new Engine(cfg, new Int32Array(ctl), wakeFd);
+  engine.warmEchoes = warmed;
   const sink: EngineSink = {
     ready: (info) => post({ t: 'ready', info }),
     events: (events) => post({ t: 'events', events }),

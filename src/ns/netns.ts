@@ -14,7 +14,7 @@ import { VpingError, SysError, UsageError } from '../sys/errors.js';
 import {
   CLONE_NEWNET, O_NOFOLLOW, nsTypeSoft, strerror, LOCK_EX, LOCK_UN, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED,
   O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, close, flock, mkdir, mount, mountSoft, open, setns,
-  umount2Soft, unlink, unshare,
+  umount2Soft, unlink, unshare, ifUpByIoctl,
 } from '../sys/libc.js';
 import { OwnedFd } from '../sys/fd.js';
 import { EINVAL, EEXIST, ENOENT, ENOTTY } from '../sys/errno.js';
@@ -211,6 +211,38 @@ export function withNetns<T>(ns: NetnsRef, fn: () => T): T {
   } finally {
     home?.close();
     if (typeof ns === 'string') target.close();
+  }
+}
+
+/**
+ * Run `fn` synchronously in a network namespace of its own, made for it (unshare on this
+ * thread) with only lo, up, and come back. Nobody else can see that namespace; it goes when
+ * the last socket opened in it closes. Returns null, having run nothing, where this thread may
+ * not make a namespace (no CAP_SYS_ADMIN) or its lo cannot be brought up.
+ */
+export function withPrivateNetns<T>(fn: () => T): { value: T } | null {
+  const home = currentNetns();
+  try {
+    try {
+      unshare(CLONE_NEWNET);
+    } catch (e) {
+      if (e instanceof SysError) return null;
+      throw e;
+    }
+    try {
+      try {
+        ifUpByIoctl('lo');
+      } catch (e) {
+        if (e instanceof SysError) return null;
+        throw e;
+      }
+      return { value: checkSync(fn()) };
+    } finally {
+      // If this fails the thread is stranded in another namespace: nothing safe remains.
+      setns(home.fd, CLONE_NEWNET, 'setns(back from a private namespace)');
+    }
+  } finally {
+    home.close();
   }
 }
 

@@ -39,6 +39,8 @@ const fn = {
   setns: libc.func('int setns(int fd, int nstype)'),
   // ioctl is variadic; the request-only form is the same call for the ns ioctls (no argument)
   ioctl0: libc.func('int ioctl(int fd, unsigned long req)'),
+  // and the form with a pointer (struct ifreq for SIOCGIFFLAGS/SIOCSIFFLAGS)
+  ioctlPtr: libc.func('int ioctl(int fd, unsigned long req, void *arg)'),
   unshare: libc.func('int unshare(int flags)'),
   fchdir: libc.func('int fchdir(int fd)'),
   getpid: libc.func('int getpid()'),
@@ -275,6 +277,27 @@ export function setns(fd: number, nstype: number, what = 'setns'): void {
 export const NS_GET_NSTYPE = 0xb703; // _IO(0xb7, 0x3), linux/nsfs.h
 export function nsTypeSoft(fd: number): number {
   return soft(fn.ioctl0(fd, NS_GET_NSTYPE));
+}
+/** SIOCGIFFLAGS/SIOCSIFFLAGS (linux/sockios.h) and IFF_UP; struct ifreq: name[16], then ifr_flags (short). */
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const IFF_UP = 0x1;
+const IFREQ_SIZE = 40;
+/**
+ * Set an interface of this thread's namespace up, as `ifconfig NAME up` does: an ioctl on any
+ * socket (for layers that have no netlink: a namespace of their own needs only lo up).
+ */
+export function ifUpByIoctl(name: string): void {
+  const ifr = Buffer.alloc(IFREQ_SIZE);
+  ifr.write(name, 0, 15, 'utf8');
+  const fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, `${name} up`);
+  try {
+    check(`ioctl(SIOCGIFFLAGS ${name})`, fn.ioctlPtr(fd, SIOCGIFFLAGS, ifr));
+    ifr.writeInt16LE(ifr.readInt16LE(16) | IFF_UP, 16);
+    check(`ioctl(SIOCSIFFLAGS ${name})`, fn.ioctlPtr(fd, SIOCSIFFLAGS, ifr));
+  } finally {
+    close(fd);
+  }
 }
 export function unshare(flags: number, what = 'unshare(CLONE_NEWNET)'): void {
   check(what, fn.unshare(flags));

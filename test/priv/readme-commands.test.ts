@@ -51,7 +51,7 @@ const SKIPPED: Record<string, string> = {
   './scripts/install-test-deps.sh && npm test': 'the command running this test',
   'npm run bench': 'every benchmark, minutes long: bench/ is run by hand, not by the suite',
 };
-for (const b of ['lab-build', 'topology-build', 'ping-flood', 'capture-flood', 'rtt-agree', 'exporter', 'startup']) SKIPPED[`node dist/bench/${b}.js`] = 'a benchmark, minutes long';
+for (const b of ['lab-build', 'topology-build', 'ping-flood', 'flood-counts', 'capture-flood', 'rtt-agree', 'exporter', 'startup']) SKIPPED[`node dist/bench/${b}.js`] = 'a benchmark, minutes long';
 
 const r = (readme: string, more: Omit<Step, 'readme'> = {}): Step => ({ readme, ...more });
 const g = (glue: string): Step => ({ glue });
