@@ -48,5 +48,7 @@ export interface IpInfo {
   /** Offsets of the source and destination addresses (4 or 16 bytes). */
   src: number;
   dst: number;
+  /** Offset of the final destination, where a routing header names one: the pseudo-header's (tcpdump's ip6_finddst). */
+  cksumDst?: number;
   fragmented: boolean;
 }

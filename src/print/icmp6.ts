@@ -157,8 +157,11 @@ export function icmp6Print(ctx: Ctx, off: number, length: number, ip: IpInfo): v
         ctx.p(`, mtu ${bytes.u32(off + 4, 'icmp6')}`);
         break;
       case 3:
-        bytes.need(q, 40, 'icmp6');
-        if (code === 0) ctx.p(` for ${ip6String(b, q + 24)}`);
+        // only "in-transit" reads the quoted header (its destination)
+        if (code === 0) {
+          bytes.need(q + 24, 16, 'icmp6');
+          ctx.p(` for ${ip6String(b, q + 24)}`);
+        }
         else if (code === 1) ctx.p(' (reassembly)');
         else ctx.p(`, unknown code (${code})`);
         break;

@@ -96,7 +96,7 @@ function ipOptions(ctx: Ctx, off: number, len: number): boolean {
 /** The pseudo-header sum for TCP/UDP/ICMPv6 checksums (IPv4 and IPv6). */
 export function pseudoSum(ctx: Ctx, ip: IpInfo, proto: number, len: number): number {
   const alen = ip.version === 4 ? 4 : 16;
-  let s = csumPartial(ctx.b, ip.src, alen) + csumPartial(ctx.b, ip.dst, alen);
+  let s = csumPartial(ctx.b, ip.src, alen) + csumPartial(ctx.b, ip.cksumDst ?? ip.dst, alen);
   s += proto;
   s += ip.version === 4 ? len : Math.floor(len / 0x10000) + (len & 0xffff);
   return s;
@@ -154,16 +154,15 @@ export function ipPrint(ctx: Ctx, off: number, length: number): void {
     ctx.p(`bad-hlen ${hlen}`);
     return;
   }
-  let len = bytes.u16(off + IP.LEN, 'ip');
-  if (len > length) {
-    ctx.p(`[total length ${len} > length ${length}] (invalid) `);
-  }
+  // tcpdump 4.99.3 (the one Debian 12 installs): a total length beyond the frame is said, and
+  // the payload is then printed with the length the header claims (4.99.4 prints it as
+  // "[total length N > length M] (invalid)" instead, and stops after -v's fields)
+  const len = bytes.u16(off + IP.LEN, 'ip');
+  if (len > length) ctx.p(`truncated-ip - ${len - length} bytes missing! `);
   if (len < hlen) {
     ctx.p(`bad-len ${len}`);
     return;
   }
-  const truncated = len > length;
-  if (truncated) len = length;
   const offField = bytes.u16(off + IP.OFF, 'ip');
   const proto = bytes.u8(off + IP.P, 'ip');
   const tos = bytes.u8(off + IP.TOS, 'ip');
@@ -199,16 +198,6 @@ export function ipPrint(ctx: Ctx, off: number, length: number): void {
       }
     }
     ctx.p(')\n    ');
-    if (truncated) {
-      // the addresses themselves cut off: tcpdump's address fetch stops there
-      if (!bytes.has(off + IP.SRC, 8)) {
-        ctx.p(' [|ip]');
-        return;
-      }
-      ctx.p(`${ip4String(b, off + IP.SRC)} > ${ip4String(b, off + IP.DST)}: `);
-      ctx.p('[|ip]');
-      return;
-    }
   }
   bytes.need(off, IP.HDRLEN, 'ip');
   const info: IpInfo = { version: 4, hdr: off, src: off + IP.SRC, dst: off + IP.DST, fragmented: (offField & (IP_MF | IP_OFFMASK)) !== 0 };

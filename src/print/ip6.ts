@@ -38,11 +38,12 @@ function optsPrint(ctx: Ctx, off: number, len: number): void {
 
 export function ip6Print(ctx: Ctx, off: number, length: number): void {
   const { bytes, b } = ctx;
-  if (!ctx.e) ctx.p('IP6 ');
-  if (!bytes.has(off, 1)) {
+  // tcpdump 4.99.3 checks the whole fixed header before it prints its name
+  if (!bytes.has(off, IP6.HDRLEN)) {
     ctx.p(' [|ip6]');
     return;
   }
+  if (!ctx.e) ctx.p('IP6 ');
   if (b[off] >> 4 !== 6) {
     ctx.p(`version error: ${b[off] >> 4} != 6`);
     return;
@@ -68,7 +69,7 @@ export function ip6Print(ctx: Ctx, off: number, length: number): void {
     if (flow & 0x000fffff) ctx.p(`flowlabel 0x${(flow & 0xfffff).toString(16).padStart(5, '0')}, `);
     ctx.p(`hlim ${hlim}, next-header ${protoName(nh)} (${nh}) payload length: ${payloadLen}) `);
   }
-  if (len > length) len = length;
+  // as tcpdump 4.99.3: past a "bytes missing" the payload keeps the length its header claims
   const info: IpInfo = { version: 6, hdr: off, src: off + IP6.SRC, dst: off + IP6.DST, fragmented: false };
   let cp = off + IP6.HDRLEN;
   let left = len - IP6.HDRLEN;
@@ -112,9 +113,8 @@ export function ip6Print(ctx: Ctx, off: number, length: number): void {
         continue;
       }
       case IPPROTO.ROUTING: {
-        bytes.need(cp, 8, 'srcrt');
-        const hl = (b[cp + 1] + 1) * 8;
-        ctx.p(`srcrt (len=${b[cp + 1]}, type=${b[cp + 2]}, segleft=${b[cp + 3]}) `);
+        const hl = rt6Print(ctx, cp, info);
+        if (hl < 0) return;
         nh = b[cp];
         cp += hl;
         left -= hl;
@@ -132,4 +132,50 @@ export function ip6Print(ctx: Ctx, off: number, length: number): void {
         return;
     }
   }
+}
+
+/**
+ * The routing header as tcpdump 4.99.3's rt6_print: `RT6 (len=L, type=T, segleft=S, …) `
+ * with the addresses of type 0 (deprecated) and 2 (Mobile IPv6) and type 4's segment list
+ * (segment routing); any other type, or an odd length for 0/2, is invalid and ends the line.
+ * The final destination (the last address of 0/2, the first segment of 4) goes into the
+ * pseudo-header of the transport checksum, as tcpdump's ip6_finddst. Returns the header's
+ * length, or -1.
+ */
+function rt6Print(ctx: Ctx, cp: number, info: IpInfo): number {
+  const { bytes, b } = ctx;
+  ctx.p('RT6');
+  let len = bytes.u8(cp + 1, 'rt6');
+  const type = bytes.u8(cp + 2, 'rt6');
+  ctx.p(` (len=${len}, type=${type}${type === 0 ? ' [Deprecated]' : ''}, segleft=${bytes.u8(cp + 3, 'rt6')}`);
+  if (type === 0 || type === 2) {
+    const rsv = bytes.u32(cp + 4, 'rt6');
+    if (rsv || ctx.v) ctx.p(`, rsv=0x${rsv.toString(16)}`);
+    if (len % 2 === 1) {
+      ctx.p(` (invalid length ${len}) (invalid)`);
+      return -1;
+    }
+    len >>= 1;
+    for (let i = 0; i < len; i++) {
+      bytes.need(cp + 8 + 16 * i, 16, 'rt6');
+      ctx.p(`, [${i}]${ip6String(b, cp + 8 + 16 * i)}`);
+      info.cksumDst = cp + 8 + 16 * i;
+    }
+  } else if (type === 4) {
+    const last = bytes.u8(cp + 4, 'rt6');
+    ctx.p(`, last-entry=${last}`);
+    const flags = bytes.u8(cp + 5, 'rt6');
+    if (flags || ctx.v) ctx.p(`, flags=0x${flags.toString(16)}`);
+    ctx.p(`, tag=${bytes.u16(cp + 6, 'rt6').toString(16)}`);
+    for (let i = 0; i < last + 1; i++) {
+      bytes.need(cp + 8 + 16 * i, 16, 'rt6');
+      ctx.p(`, [${i}]${ip6String(b, cp + 8 + 16 * i)}`);
+    }
+    if (last + 1 > 0) info.cksumDst = cp + 8;
+  } else {
+    ctx.p(' (unknown type) (invalid)');
+    return -1;
+  }
+  ctx.p(') ');
+  return (b[cp + 1] + 1) * 8;
 }
