@@ -237,8 +237,17 @@ export function icmp6Print(ctx: Ctx, off: number, length: number, ip: IpInfo): v
         break;
       }
       case 130:
+        // a query's version is its length: 24 is MLDv1, 28 and more MLDv2
+        if (length === 24) mld6Print(ctx, off);
+        else if (length >= 28) {
+          ctx.p(' v2');
+          mldv2QueryPrint(ctx, off, length);
+        } else ctx.p(` unknown-version (len ${length}) `);
+        break;
       case 131:
       case 132:
+        mld6Print(ctx, off);
+        break;
       case 134:
       case 137:
         break;
@@ -254,4 +263,41 @@ export function icmp6Print(ctx: Ctx, off: number, length: number, ip: IpInfo): v
     throw e;
   }
   if (!ctx.v) ctx.p(`, length ${length}`);
+}
+
+/** MLDv1 (query, report, done) as tcpdump's mld6_print: nothing when the address is cut off. */
+function mld6Print(ctx: Ctx, off: number): void {
+  if (!ctx.bytes.has(off, 24)) return;
+  ctx.p(`max resp delay: ${ctx.bytes.u16(off + 4, 'icmp6')} addr: ${ip6String(ctx.b, off + 8)}`);
+}
+
+/** An MLDv2 query as tcpdump's mldv2_query_print: the group; -v the timers, -vv the sources. */
+function mldv2QueryPrint(ctx: Ctx, off: number, len: number): void {
+  const { bytes, b } = ctx;
+  const mrc = bytes.u16(off + 4, 'icmp6');
+  // codes from 32768 on are floating point: mantissa 12 bits, exponent 3 (RFC 3810 5.1.3)
+  const mrt = mrc < 32768 ? mrc : ((mrc & 0x0fff) | 0x1000) * 2 ** (((mrc & 0x7000) >> 12) + 3);
+  if (ctx.v) ctx.p(` [max resp delay=${mrt}]`);
+  bytes.need(off + 8, 16, 'icmp6');
+  ctx.p(` [gaddr ${ip6String(b, off + 8)}`);
+  if (ctx.v) {
+    const f = bytes.u8(off + 24, 'icmp6');
+    if (f & 0x08) ctx.p(' sflag');
+    if (f & 0x07) ctx.p(` robustness=${f & 0x07}`);
+    const c = bytes.u8(off + 25, 'icmp6');
+    ctx.p(` qqi=${c < 128 ? c : ((c & 0x0f) | 0x10) * 2 ** (((c & 0x70) >> 4) + 3)}`);
+  }
+  const nsrcs = bytes.u16(off + 26, 'icmp6');
+  if (nsrcs > 0) {
+    if (len < 28 + nsrcs * 16) ctx.p(' [invalid number of sources]');
+    else if (ctx.v > 1) {
+      ctx.p(' {');
+      for (let i = 0; i < nsrcs; i++) {
+        bytes.need(off + 28 + i * 16, 16, 'icmp6');
+        ctx.p(` ${ip6String(b, off + 28 + i * 16)}`);
+      }
+      ctx.p(' }');
+    } else ctx.p(`, ${nsrcs} source(s)`);
+  }
+  ctx.p(']');
 }

@@ -4,7 +4,9 @@
 // shorter than the header (bad-len), a header length under 20 (bad-hlen), the wrong version,
 // a frame cut in the ICMP header, and the IPv6 routing header (RT6: types 0, 2 and 4 with
 // their addresses, an unknown type, an odd length, the final destination in the checksum's
-// pseudo-header). Judged by the installed tcpdump on the same file, in each printing mode.
+// pseudo-header), and MLD: v1 query, report and done, v2 queries (with sources; the floating
+// point codes of the response delay and the querier's interval). Judged by the installed
+// tcpdump on the same file, in each printing mode.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +89,35 @@ const files: Record<string, [Buffer, number][]> = {
     withRt(rt([58, 1, 0, 1, 0, 0, 0, 0], Buffer.alloc(8)), echo(128)),
   ],
 };
+
+// MLD from fe80::1 to ff02::1, hop limit 1, behind a hop-by-hop header with router alert
+function mld(body: Buffer): [Buffer, number] {
+  const h = Buffer.alloc(8);
+  h.writeUInt32BE((6 << 28) >>> 0, 0);
+  const hbh = Buffer.from([58, 0, 5, 2, 0, 0, 1, 0]);
+  h.writeUInt16BE(hbh.length + body.length, 4);
+  h[6] = 0;
+  h[7] = 1;
+  const src = Buffer.from('fe800000000000000000000000000001', 'hex');
+  const dst = Buffer.from('ff020000000000000000000000000001', 'hex');
+  return frame(Buffer.concat([Buffer.from('333300000001020000000001', 'hex'), Buffer.from([0x86, 0xdd]), h, src, dst, hbh, body]));
+}
+const mldHdr = (type: number, delay: number) => {
+  const h = Buffer.from([type, 0, 0, 0, 0, 0, 0, 0]);
+  h.writeUInt16BE(delay, 4);
+  return h;
+};
+const group = (hex: string) => Buffer.from(hex.padEnd(32, '0'), 'hex');
+files['mld.pcap'] = [
+  mld(Buffer.concat([mldHdr(130, 10000), Buffer.alloc(16)])),
+  mld(Buffer.concat([mldHdr(131, 0), group('ff02000000000000000000000000000c')])),
+  mld(Buffer.concat([mldHdr(132, 0), group('ff02000000000000000000000000000c')])),
+  mld(Buffer.concat([mldHdr(130, 10000), Buffer.alloc(16), Buffer.from([0x02, 125, 0, 0])])),
+  mld(Buffer.concat([mldHdr(130, 1000), group('ff020000000000000000000000000005'), Buffer.from([0x0a, 125, 0, 2]), group('20010db8000000000000000000000001'), group('20010db8000000000000000000000002')])),
+  mld(Buffer.concat([mldHdr(130, 40000), Buffer.alloc(16), Buffer.from([0x02, 200, 0, 0])])),
+  mld(Buffer.concat([mldHdr(130, 1000), Buffer.alloc(16), Buffer.from([0x02, 125, 0, 3])])),
+  mld(Buffer.concat([mldHdr(130, 1000), Buffer.alloc(10)])),
+];
 
 describe.skipIf(!hasTcpdump)('broken and unusual IP headers, as tcpdump prints them', () => {
   for (const [name, frames] of Object.entries(files)) {
