@@ -1,9 +1,10 @@
-// UDP, as tcpdump's print-udp.c prints it (-n) for ports it has no dissector for:
-// `src.port > dst.port: UDP, length N`. (tcpdump decodes DNS, DHCP, NTP… on their well-known
-// ports; vping prints those as plain UDP too.)
+// UDP, as tcpdump's print-udp.c prints it (-n): DNS on port 53 (dns.ts), and for ports it has
+// no dissector for `src.port > dst.port: UDP, length N`. (tcpdump decodes DHCP, NTP, mDNS…
+// on their well-known ports too; vping prints those as plain UDP.)
 import { ip4String, ip6String } from './bytes.js';
 import type { Ctx, IpInfo } from './context.js';
 import { cksumShouldBe, transportCksum } from './ip.js';
+import { dnsPrint } from './dns.js';
 
 // struct udphdr: sport u16 @0, dport u16 @2, ulen u16 @4, sum u16 @6
 const UDP = { SPORT: 0, DPORT: 2, ULEN: 4, SUM: 6, HDRLEN: 8 } as const;
@@ -44,8 +45,9 @@ export function udpPrint(ctx: Ctx, off: number, length: number, ip: IpInfo): voi
       else ctx.p('[udp sum ok] ');
     }
   }
-  if (ulen > length + 0 && ulen > length) {
-    // caller's length was shorter than the UDP length: tcpdump says so
+  if (sport === 53 || dport === 53) {
+    dnsPrint(ctx, off + UDP.HDRLEN, length);
+    return;
   }
   ctx.p(`UDP, length ${ulen}`);
 }

@@ -6,7 +6,11 @@
 // their addresses, an unknown type, an odd length, the final destination in the checksum's
 // pseudo-header), and MLD: v1 query, report and done, v2 queries (with sources; the floating
 // point codes of the response delay and the querier's interval). Judged by the installed
-// tcpdump on the same file, in each printing mode.
+// tcpdump on the same file, in each printing mode. And DNS on port 53 at every verbosity:
+// queries (flags, several questions, classes, the root, EDNS), responses (A, AAAA, CNAME, NS,
+// MX, TXT, SRV, SOA, types by number; rcodes, AA/TC/RA/AD, an OPT record), compression
+// pointers, a name cut short, a pointer loop, a message shorter than its header, odd bytes in
+// a label.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,9 +123,61 @@ files['mld.pcap'] = [
   mld(Buffer.concat([mldHdr(130, 1000), Buffer.alloc(10)])),
 ];
 
+// DNS over UDP/IPv4 (checksums right, so -vv says "udp sum ok")
+function udp4(sport: number, dport: number, payload: Buffer, reply = false): [Buffer, number] {
+  const [src, dst] = reply ? [[10, 0, 0, 2], [10, 0, 0, 1]] : [[10, 0, 0, 1], [10, 0, 0, 2]];
+  const u = Buffer.alloc(8);
+  u.writeUInt16BE(sport, 0);
+  u.writeUInt16BE(dport, 2);
+  u.writeUInt16BE(8 + payload.length, 4);
+  const pseudo = Buffer.from([...src, ...dst, 0, 17, 0, 0]);
+  pseudo.writeUInt16BE(8 + payload.length, 10);
+  u.writeUInt16BE(checksum(Buffer.concat([pseudo, u, payload])), 6);
+  const h = Buffer.from([0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, ...src, ...dst]);
+  h.writeUInt16BE(20 + 8 + payload.length, 2);
+  h.writeUInt16BE(checksum(h), 10);
+  return frame(Buffer.concat([eth(0x0800), h, u, payload]));
+}
+const dnsName = (n: string): Buffer => (n === '.' ? Buffer.from([0]) : Buffer.concat([...n.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]));
+const u16s = (...v: number[]): Buffer => Buffer.concat(v.map((x) => Buffer.from([x >> 8, x & 0xff])));
+const dnsHdr = (id: number, flags: number, qd: number, an: number, ns: number, ar: number) => u16s(id, flags, qd, an, ns, ar);
+const qn = (n: string, t = 1, c = 1) => Buffer.concat([dnsName(n), u16s(t, c)]);
+const ptr12 = Buffer.from([0xc0, 12]);
+function rr(owner: Buffer, t: number, data: Buffer, o: { c?: number; ttl?: number } = {}): Buffer {
+  const f = Buffer.alloc(10);
+  f.writeUInt16BE(t, 0);
+  f.writeUInt16BE(o.c ?? 1, 2);
+  f.writeUInt32BE(o.ttl ?? 300, 4);
+  f.writeUInt16BE(data.length, 8);
+  return Buffer.concat([owner, f, data]);
+}
+const opt = (size: number, flags: number) => rr(Buffer.from([0]), 41, Buffer.alloc(0), { c: size, ttl: flags });
+const query = (p: Buffer) => udp4(40000, 53, p);
+const answer = (p: Buffer) => udp4(53, 40000, p, true);
+files['dns.pcap'] = [
+  query(Buffer.concat([dnsHdr(4660, 0x0100, 1, 0, 0, 0), qn('example.com')])),
+  query(Buffer.concat([dnsHdr(4660, 0x0120, 1, 0, 0, 1), qn('example.com', 28), opt(1232, 0)])),
+  answer(Buffer.concat([dnsHdr(4660, 0x8180, 1, 1, 0, 0), qn('example.com'), rr(ptr12, 1, Buffer.from([93, 184, 216, 34]))])),
+  answer(Buffer.concat([dnsHdr(7, 0x8580, 1, 2, 0, 1), qn('www.example.com', 28), rr(ptr12, 5, dnsName('example.com')),
+    rr(dnsName('example.com'), 28, Buffer.from('20010db8000000000000000000000001', 'hex')), opt(4096, 0x8000)])),
+  answer(Buffer.concat([dnsHdr(8, 0x8183, 1, 0, 1, 0), qn('nope.example'), rr(dnsName('example'), 6, Buffer.concat([dnsName('ns.example'), dnsName('root.example'), u16s(0, 1, 0, 2, 0, 3, 0, 4, 0, 5)]))])),
+  answer(Buffer.concat([dnsHdr(9, 0x8100, 1, 4, 0, 0), qn('example.org', 255), rr(ptr12, 15, Buffer.concat([u16s(10), dnsName('mx.example.org')])),
+    rr(ptr12, 16, Buffer.from('\x05hello\x03a b', 'latin1')), rr(ptr12, 33, Buffer.concat([u16s(1, 2, 5060), dnsName('sip.example.org')])), rr(ptr12, 2, dnsName('ns1.example.org'))])),
+  query(Buffer.concat([dnsHdr(10, 0x0100, 2, 0, 0, 0), qn('a.example'), qn('b.example', 12, 3)])),
+  query(Buffer.concat([dnsHdr(11, 0x0100, 1, 0, 0, 0), qn('.', 2)])),
+  query(Buffer.concat([dnsHdr(12, 0x0100, 1, 0, 0, 0), dnsName('example.com').subarray(0, 5)])),
+  query(Buffer.concat([dnsHdr(13, 0x0100, 1, 0, 0, 0), ptr12, u16s(1, 1)])),
+  query(Buffer.from([0, 1, 2])),
+  answer(Buffer.concat([dnsHdr(14, 0x8182, 1, 0, 0, 0), qn('x.example')])),
+  query(Buffer.concat([dnsHdr(15, 0x2900, 1, 0, 0, 0), qn('example.com', 6)])),
+  answer(Buffer.concat([dnsHdr(16, 0x8780, 1, 1, 0, 0), qn('e.example'), rr(ptr12, 99, Buffer.from('\x03v=1', 'latin1'))])),
+  answer(Buffer.concat([dnsHdr(17, 0x81a0, 1, 1, 0, 0), qn('e.example'), rr(ptr12, 1, Buffer.from([1, 2, 3, 4]), { ttl: 93784 })])),
+  query(Buffer.concat([dnsHdr(18, 0x0110, 1, 0, 0, 0), qn('we\\ird.ex\x01\xe9.ample')])),
+];
+
 describe.skipIf(!hasTcpdump)('broken and unusual IP headers, as tcpdump prints them', () => {
   for (const [name, frames] of Object.entries(files)) {
-    for (const flags of [[], ['-v'], ['-vv'], ['-e'], ['-X']]) {
+    for (const flags of [[], ['-v'], ['-vv'], ['-vvv'], ['-e'], ['-X']]) {
       it(`${name} ${flags.join(' ') || '(default)'}`, () => {
         const path = pcap(name, frames);
         const want = spawnSync('tcpdump', ['-n', ...flags, '-r', path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
