@@ -140,7 +140,91 @@ export function tcpPrint(ctx: Ctx, off: number, length: number, ip: IpInfo): voi
     const avail = Math.max(0, Math.min(n, bytes.end - (off + hlen)));
     ctx.p(printable(b, off + hlen, avail));
     ctx.p(']');
+    return;
   }
+  if (HTTP_PORTS.has(sport) || HTTP_PORTS.has(dport)) {
+    ctx.p(': ');
+    httpPrint(ctx, off + hlen, Math.min(length, bytes.end - (off + hlen)), length);
+  }
+}
+
+/** The ports tcpdump reads HTTP on (HTTP_PORT, HTTP_PORT_ALT). */
+const HTTP_PORTS = new Set([80, 8080]);
+// tcpdump's httpcmds: a first token among these (or a 3-digit second token) is a request or response
+const HTTP_METHODS = new Set(['GET', 'PUT', 'COPY', 'HEAD', 'LOCK', 'MOVE', 'POLL', 'POST', 'BCOPY', 'BMOVE', 'MKCOL', 'TRACE', 'LABEL', 'MERGE',
+  'DELETE', 'SEARCH', 'UNLOCK', 'REPORT', 'UPDATE', 'NOTIFY', 'BDELETE', 'CONNECT', 'OPTIONS', 'CHECKIN', 'PROPFIND', 'CHECKOUT', 'CCM_POST',
+  'SUBSCRIBE', 'PROPPATCH', 'BPROPFIND', 'BPROPPATCH', 'UNCHECKOUT', 'MKACTIVITY', 'MKWORKSPACE', 'UNSUBSCRIBE', 'RPC_CONNECT',
+  'VERSION-CONTROL', 'BASELINE-CONTROL']);
+
+/**
+ * tcpdump's txtproto_print for HTTP: `HTTP`, then for a request or response its first line
+ * (`: GET / HTTP/1.1`), or under -v every text line on its own (`, length: N` first). A line
+ * that is not printable text stops it; one cut off by the capture ends in ` [|http]`.
+ */
+function httpPrint(ctx: Ctx, off: number, avail: number, len: number): void {
+  const b = ctx.b;
+  const tokens: string[] = [];
+  // the first two tokens (tcpdump's fetch_token: printable, up to a space; 128 at most)
+  let i = 0;
+  for (let t = 0; t < 2 && i < avail; t++) {
+    let tok = '';
+    while (i < avail && b[off + i] !== 0x20 && b[off + i] !== 0x0d && b[off + i] !== 0x0a) {
+      if (b[off + i] < 0x21 || b[off + i] > 0x7e) return ctx.p('HTTP');
+      tok += String.fromCharCode(b[off + i++]);
+    }
+    if (tok.length > 128) break;
+    tokens.push(tok);
+    while (i < avail && b[off + i] === 0x20) i++;
+  }
+  const isReq = tokens.length > 0 && HTTP_METHODS.has(tokens[0].toUpperCase());
+  const isResp = tokens.length > 1 && /^\d{3}$/.test(tokens[1]);
+  ctx.p('HTTP');
+  if (!isReq && !isResp) return;
+  if (ctx.v) {
+    ctx.p(`, length: ${len}`);
+    for (let at = 0; at < len;) {
+      const next = txtLine(ctx, '\n\t', off, at, avail, len);
+      if (next === 0) break;
+      at = next;
+    }
+  } else txtLine(ctx, ': ', off, 0, avail, len);
+}
+
+/**
+ * tcpdump's print_txt_line: the line from `at` to CRLF or LF after `prefix`; 0 when it is not
+ * text, or the payload (`len`) ends without a line end (the line then printed, and ` [|http]`).
+ * A line that runs past what was captured (`avail`) prints only ` [|http]`, as tcpdump's
+ * bounds check ends it there.
+ */
+function txtLine(ctx: Ctx, prefix: string, off: number, at: number, avail: number, len: number): number {
+  const b = ctx.b;
+  const text = (to: number) => String.fromCharCode(...b.subarray(off + at, off + to));
+  for (let i = at; i < len; i++) {
+    if (i >= avail) {
+      ctx.p(' [|http]');
+      return 0;
+    }
+    const c = b[off + i];
+    if (c === 0x0a) {
+      ctx.p(prefix + text(i));
+      return i + 1;
+    }
+    if (c === 0x0d) {
+      if (i + 1 >= len) return 0;
+      if (i + 1 >= avail) {
+        ctx.p(' [|http]');
+        return 0;
+      }
+      if (b[off + i + 1] === 0x0a) {
+        ctx.p(prefix + text(i));
+        return i + 2;
+      }
+      return 0;
+    }
+    if ((c < 0x20 || c > 0x7e) && c !== 0x09) return 0;
+  }
+  ctx.p(`${prefix}${text(len)} [|http]`);
+  return 0;
 }
 
 /**

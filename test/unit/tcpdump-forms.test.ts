@@ -10,7 +10,8 @@
 // queries (flags, several questions, classes, the root, EDNS), responses (A, AAAA, CNAME, NS,
 // MX, TXT, SRV, SOA, types by number; rcodes, AA/TC/RA/AD, an OPT record), compression
 // pointers, a name cut short, a pointer loop, a message shorter than its header, odd bytes in
-// a label.
+// a label. And HTTP on ports 80 and 8080 (a request, a response, binary data, text that is
+// neither, a line with no end, a segment cut by the capture).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -173,6 +174,37 @@ files['dns.pcap'] = [
   answer(Buffer.concat([dnsHdr(16, 0x8780, 1, 1, 0, 0), qn('e.example'), rr(ptr12, 99, Buffer.from('\x03v=1', 'latin1'))])),
   answer(Buffer.concat([dnsHdr(17, 0x81a0, 1, 1, 0, 0), qn('e.example'), rr(ptr12, 1, Buffer.from([1, 2, 3, 4]), { ttl: 93784 })])),
   query(Buffer.concat([dnsHdr(18, 0x0110, 1, 0, 0, 0), qn('we\\ird.ex\x01\xe9.ample')])),
+];
+
+// TCP segments (PSH|ACK, checksums right) carrying HTTP
+function tcp4(dport: number, seq: number, payload: string | Buffer, reply = false): Buffer {
+  const [src, dst] = reply ? [[10, 0, 0, 2], [10, 0, 0, 1]] : [[10, 0, 0, 1], [10, 0, 0, 2]];
+  const data = typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload;
+  const t = Buffer.alloc(20);
+  t.writeUInt16BE(reply ? dport : 40000, 0);
+  t.writeUInt16BE(reply ? 40000 : dport, 2);
+  t.writeUInt32BE(seq, 4);
+  t.writeUInt32BE(seq + 7000, 8);
+  t[12] = 5 << 4;
+  t[13] = 0x18;
+  t.writeUInt16BE(502, 14);
+  const pseudo = Buffer.from([...src, ...dst, 0, 6, 0, 0]);
+  pseudo.writeUInt16BE(20 + data.length, 10);
+  t.writeUInt16BE(checksum(Buffer.concat([pseudo, t, data])), 16);
+  const h = Buffer.from([0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0, ...src, ...dst]);
+  h.writeUInt16BE(40 + data.length, 2);
+  h.writeUInt16BE(checksum(h), 10);
+  return Buffer.concat([eth(0x0800), h, t, data]);
+}
+const cutHttp = tcp4(80, 11000, 'GET /long HTTP/1.1\r\nHost: y\r\n\r\n');
+files['http.pcap'] = [
+  frame(tcp4(80, 1000, 'GET /index.html HTTP/1.1\r\nHost: example\r\nUser-Agent: x\r\n\r\n')),
+  frame(tcp4(80, 2000, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello', true)),
+  frame(tcp4(80, 3000, Buffer.from([0, 1, 0x62, 0x69, 0x6e]))),
+  frame(tcp4(8080, 5000, 'POST /x HTTP/1.0\r\nA: b')),
+  frame(tcp4(80, 7000, 'hello world\r\n')),
+  frame(tcp4(80, 9000, 'GET / HTTP/1.1\rX')),
+  [cutHttp.subarray(0, cutHttp.length - 8), cutHttp.length],
 ];
 
 describe.skipIf(!hasTcpdump)('broken and unusual IP headers, as tcpdump prints them', () => {
