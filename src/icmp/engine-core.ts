@@ -52,6 +52,8 @@ export interface EngineConfig {
   outstanding: boolean;
   clock: Clock;
   histogram: boolean;
+  /** record percentile buckets (false: counts, min, max and sums only) */
+  percentiles?: boolean;
   events: boolean;
   floodTicks: boolean;
   /** ask the kernel for software TX and RX stamps (SO_TIMESTAMPING) */
@@ -216,7 +218,7 @@ export class Engine extends Pinger {
   startNs = 0;
   rttAddendUs = 0;
   readonly sums = new IputilsSums();
-  readonly hists: Record<Clock, Histogram> = { ping: new Histogram(), sched: new Histogram(), kernel: new Histogram(), hrtime: new Histogram() };
+  readonly hists: Record<Clock, Histogram>;
   /** the widest RTT seen (ping's span, or hrtime without RX stamps), ns: the final wait is twice it */
   maxRttNs = 0;
   /** the last wait slept: warm the send path before the timed send */
@@ -236,6 +238,8 @@ export class Engine extends Pinger {
     // the scheduler tick (1/HZ) is the coarse clock's resolution
     super(cfg, Math.max(1, Math.min(cfg.preload, MAX_BATCH)), clockResNs(CLOCK_MONOTONIC_COARSE) || 4e6);
     this.fam = familyFor(cfg.family);
+    const b = cfg.percentiles ?? true;
+    this.hists = { ping: new Histogram(b), sched: new Histogram(b), kernel: new Histogram(b), hrtime: new Histogram(b) };
     this.sampleBuf = cfg.samples ? new Float64Array(SAMPLE_BATCH * SAMPLE.SIZE) : null;
     // performance.now() counts from this thread's own origin; both it and process.hrtime read
     // CLOCK_MONOTONIC, so the difference is a constant (to the rounding of one reading)

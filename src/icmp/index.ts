@@ -93,6 +93,7 @@ export function engineConfig(o: PingOptions, r: Resolved): EngineConfig {
     outstanding: o.outstanding ?? false,
     clock: o.clock ?? 'ping',
     histogram: o.histogram ?? false,
+    percentiles: o.percentiles ?? true,
     events: o.events ?? (o.threads ?? 1) === 1,
     floodTicks: o.floodTicks ?? false,
     samples: o.samples ?? false,

@@ -50,6 +50,12 @@ export interface PingOptions {
   clock?: Clock;
   /** keep the histogram buckets in the result */
   histogram?: boolean;
+  /**
+   * Keep percentiles (default true). False keeps only what ping prints (min/avg/max/mdev and
+   * the counts): the run's summaries then give NaN percentiles, and a probe that runs for
+   * days holds no histogram (the exporter, whose histogram is Prometheus').
+   */
+  percentiles?: boolean;
   /** emit per-reply events (the CLI turns them off for -q and -f) */
   events?: boolean;
   /**

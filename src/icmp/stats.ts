@@ -67,8 +67,10 @@ export class Histogram {
   min = Infinity;
   max = 0;
   sum = 0;
+  /** `bucketed` false: count, min, max and sum only; no percentile (they read NaN) */
+  constructor(readonly bucketed = true) {}
   record(ns: number): void {
-    this.add(bucketOf(ns), 1);
+    if (this.bucketed) this.add(bucketOf(ns), 1);
     this.count++;
     this.sum += ns;
     if (ns < this.min) this.min = ns;
@@ -97,6 +99,7 @@ export class Histogram {
    */
   percentile(p: number): number {
     if (this.count === 0) return 0;
+    if (!this.bucketed) return NaN;
     const rank = Math.max(0, Math.trunc(0.5 + p * this.count) - 1);
     let seen = 0;
     for (const [i, n] of this.buckets()) {
@@ -296,6 +299,8 @@ export interface HistParts {
   max: number;
   sum: number;
   buckets: [number, number][];
+  /** false: the flow kept no buckets (percentiles: false) */
+  bucketed?: boolean;
 }
 
 /** One flow's mergeable state. Send instants are on CLOCK_MONOTONIC (process.hrtime), shared by every thread. */
@@ -328,7 +333,7 @@ export function sumsParts(s: IputilsSums): SumsParts {
 }
 
 export function histParts(h: Histogram): HistParts {
-  return { count: h.count, min: h.min, max: h.max, sum: h.sum, buckets: [...h.buckets()] };
+  return { count: h.count, min: h.min, max: h.max, sum: h.sum, buckets: [...h.buckets()], bucketed: h.bucketed };
 }
 
 /** Sums over the union: n, tsum, tsum2 add (tsum2 kept exact in two words), min/max combine. */
@@ -355,7 +360,8 @@ export function mergeSums(parts: SumsParts[]): IputilsSums {
 
 /** Bucket counts add, min/max combine: the histogram the union of samples fills. */
 export function mergeHists(parts: HistParts[]): Histogram {
-  const h = new Histogram();
+  // a flow without buckets leaves the union without percentiles
+  const h = new Histogram(parts.every((p) => p.bucketed !== false));
   for (const p of parts) {
     for (const [i, n] of p.buckets) h.add(i, n);
     h.count += p.count;

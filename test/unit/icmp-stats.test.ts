@@ -2,7 +2,7 @@
 // ping_common.c finish() (long long arithmetic), never with the production code.
 import { describe, expect, it } from 'vitest';
 import { formatG, formatLoss, lossPercent } from '../../src/inet/number.js';
-import { IputilsSums, iputilsFigures, pingTimeMs, ipgUs, Histogram, bucketOf, bucketLow, type Stats } from '../../src/icmp/stats.js';
+import { IputilsSums, iputilsFigures, pingTimeMs, ipgUs, Histogram, bucketOf, bucketLow, histParts, mergeHists, type Stats } from '../../src/icmp/stats.js';
 import { timeField, rttLine, statisticsBlock, statusLine, replyLine, errorLine, headerLine, timestampPrefix, wrongDataText, patternLine, noAnswerLine } from '../../src/icmp/format.js';
 
 function figures(us: number[], dups = 0) {
@@ -153,5 +153,24 @@ describe('histogram', () => {
     expect(h.percentile(0.99)).toBe(990);
     expect(h.min).toBe(10);
     expect(h.summary('hrtime', false).p90Ns).toBe(900);
+  });
+});
+
+describe('a histogram without buckets (percentiles: false, the exporter)', () => {
+  it('keeps count, min, max and sum, holds no bucket, and reads NaN percentiles, merged too', () => {
+    const h = new Histogram(false);
+    for (const ns of [30_000, 45_000, 2_000_000, 7]) h.record(ns);
+    expect([h.count, h.min, h.max, h.sum]).toEqual([4, 7, 2_000_000, 2_075_007]);
+    expect([...h.buckets()]).toEqual([]);
+    expect(h.percentile(0.5)).toBeNaN();
+    const s = h.summary('ping', false);
+    expect([s.samples, s.minNs, s.maxNs, s.meanNs]).toEqual([4, 7, 2_000_000, 518_752]);
+    expect(s.p99Ns).toBeNaN();
+    const full = new Histogram();
+    full.record(10_000);
+    const merged = mergeHists([histParts(h), histParts(full)]);
+    expect(merged.count).toBe(5);
+    expect(merged.percentile(0.5)).toBeNaN();
+    expect(mergeHists([histParts(full)]).percentile(0.5)).toBe(10_000);
   });
 });

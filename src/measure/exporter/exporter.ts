@@ -89,6 +89,8 @@ class Probe {
     const s = startPing({
       destination: t.address, netns: t.netns, interval: t.intervalS, size: t.size,
       events: true, floodTicks: true, shared: true, timeout: 1,
+      // the RTT distribution is the Prometheus histogram's; the engine keeps none (flat memory)
+      percentiles: false,
     });
     this.session = s;
     const l = this.labels;
