@@ -90,6 +90,14 @@ async function main(): Promise<void> {
   const pairs = labPairs(spec);
   labUp(spec);
   const procs: ChildProcess[] = [];
+  // stopped early (Ctrl-C, a soak cut short): the tools and the lab go too
+  const onSignal = (): void => {
+    for (const p of procs) p.kill('SIGKILL');
+    labDown(spec);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const port = 19400 + Math.floor(Math.random() * 500);
     const vp = spawn(process.execPath, [VPING, 'exporter', '--lab', '--ns', spec.ns.join(','), '--ifnames', spec.ifnames.join(','), '--addrs', spec.addrs.join(','), '--pairs', String(PAIRS), '-i', String(INTERVAL_S), '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
