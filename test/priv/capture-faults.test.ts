@@ -1,7 +1,7 @@
 // Capture when the machine fails under it: a full disk, a file size limit, the interface
 // deleted or moved away mid-flood. Each time: one line that says what, the counts, a
 // documented status, and a file in which every frame written is readable by tcpdump.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,16 +175,24 @@ describePriv('capture on both ends prints in time order', () => {
     let err = '';
     cap.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     cap.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    await new Promise<void>((res) => {
+    const closed = new Promise<number | null>((res) => cap.on('close', (c) => res(c)));
+    await new Promise<void>((res, rej) => {
+      const t0 = Date.now();
       const t = setInterval(() => {
-        if (err.includes('listening on')) {
+        if (err.includes('listening on') || cap.exitCode !== null || Date.now() - t0 > 10_000) {
           clearInterval(t);
-          res();
+          if (err.includes('listening on')) res();
+          else rej(new Error(`the capture did not start (exit ${cap.exitCode}): ${err}`));
         }
       }, 20);
     });
-    spawnSync('ip', ['netns', 'exec', p.ns1, 'ping', '-q', '-c', '300', '-i', '0.002', p.addr2]);
-    expect(await new Promise<number | null>((res) => cap.on('close', (c) => res(c)))).toBe(0);
+    // the ping runs beside this test, not in a spawnSync: this process must go on reading the
+    // capture's lines, or the pipe fills, the capture waits on it, and its rings overflow
+    const ping = await new Promise<string>((res) => execFile('ip', ['netns', 'exec', p.ns1, 'ping', '-q', '-c', '300', '-i', '0.002', p.addr2], { encoding: 'utf8' }, (_e, so, se) => res(so + se)));
+    expect(ping).toContain('300 received');
+    // 1,200 frames crossed; -c 800 ends the capture once 800 are printed
+    const code = await Promise.race([closed, new Promise<string>((res) => setTimeout(() => res('still running after 20 s'), 20_000))]);
+    expect(code, `${err}\n${out.split('\n').length - 1} lines`).toBe(0);
     const ts = out.trim().split('\n').map((l) => l.split(' ')[0]);
     expect(ts).toHaveLength(800);
     const ns = ts.map((t) => BigInt(t.replace('.', '')));
