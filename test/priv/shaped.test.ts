@@ -88,7 +88,9 @@ describePriv('RTT and loss under shaping, judged by iputils ping on the same lin
         const min = v.minUs! / p.minUs!;
         const avg = v.avgUs! / p.avgUs!;
         says.push(`vping min/avg ${v.minUs}/${v.avgUs} µs, ping ${p.minUs}/${p.avgUs} µs`);
-        within = min > 0.33 && min < 3 && avg > 0.33;
+        // ping's minimum can be a few µs (the whole round trip inside its sendto on a veth), so
+        // "of its order" allows vping's minimum 30 µs more than it as well as 3 times it
+        within = min > 0.33 && (min < 3 || v.minUs! - p.minUs! < 30) && avg > 0.33;
       }
       expect(within, `${size}: ${says.join('; ')}`).toBe(true);
     }
