@@ -41,7 +41,7 @@ interface Step {
   glue?: string;
   /** the exit status the line must end with (0) */
   status?: number;
-  /** long-running: stopped with this signal after `after` seconds (timeout --preserve-status) */
+  /** long-running: stopped with this signal after `after` seconds (timeout --foreground --preserve-status) */
   stop?: 'INT' | 'TERM';
   after?: number;
 }
@@ -138,7 +138,7 @@ const scenes: Record<string, Step[]> = {
     r('vping capture ns1:tap1 ns2:tap2 icmp -c 10 -w both.pcapng'),
     long('vping -n ns1 capture tap1 -e -X'),
     r('vping capture -r both.pcapng'),
-    r('vping capture ns1:tap1 -w - | tcpdump -n -r -', { as: 'timeout --preserve-status -s INT 2 vping capture ns1:tap1 -w - | tcpdump -n -r -' }),
+    r('vping capture ns1:tap1 -w - | tcpdump -n -r -', { as: 'timeout --foreground --preserve-status -s INT 2 vping capture ns1:tap1 -w - | tcpdump -n -r -' }),
   ],
   trace: [
     r('vping lab up'),
@@ -179,7 +179,9 @@ function script(steps: Step[]): string {
   ];
   steps.forEach((s, i) => {
     let cmd = s.as ?? s.readme ?? s.glue!;
-    if (s.stop) cmd = `timeout --preserve-status -s ${s.stop} ${s.after ?? 2} ${cmd}`;
+    // --foreground: the signal goes to the command once (without it timeout signals the
+    // command and then its whole process group, and vping takes a second SIGINT as "exit now")
+    if (s.stop) cmd = `timeout --foreground --preserve-status -s ${s.stop} ${s.after ?? 2} ${cmd}`;
     // in this shell (not a subshell): glue sets variables later steps read ($SLEEPER)
     lines.push(`T0=$(date +%s%N); { ${cmd}\n} > ${work}/step-${i}.log 2>&1; echo "${i} $? $(( ($(date +%s%N) - T0) / 1000000 ))" >> ${work}/status`);
   });
