@@ -198,7 +198,8 @@ function httpPrint(ctx: Ctx, off: number, avail: number, len: number): void {
  */
 function txtLine(ctx: Ctx, prefix: string, off: number, at: number, avail: number, len: number): number {
   const b = ctx.b;
-  const text = (to: number) => String.fromCharCode(...b.subarray(off + at, off + to));
+  // latin1 over the bytes, not String.fromCharCode(...bytes): a 64 KB line would overflow the call's arguments
+  const text = (to: number) => Buffer.from(b.buffer, b.byteOffset + off + at, to - at).toString('latin1');
   for (let i = at; i < len; i++) {
     if (i >= avail) {
       ctx.p(' [|http]');
