@@ -46,6 +46,7 @@ export const VEC_FRAMES = (IOV_MAX - 1) >>> 1;
 const HDR_WORDS = EPB.DATA >>> 2; // 7
 const FRAME_WORDS = HDR_WORDS + 5; // header + pad word + flags (2) + endofopt + total
 const EMPTY = new Uint32Array(BLOCK.SIZE >>> 2);
+const NO_LIMIT = 0xffffffff;
 
 export class EpbVecWalker {
   captured = 0;
@@ -67,7 +68,11 @@ export class EpbVecWalker {
   #at = 0;
   #pos = 0;
 
-  constructor(readonly writer: PcapngWriter, readonly opts: EpbWalkerOptions) {
+  /** The ring's options: a merge across rings shares one walker (and its batch) and sets them per run. */
+  opts: EpbWalkerOptions;
+
+  constructor(readonly writer: PcapngWriter, opts: EpbWalkerOptions) {
+    this.opts = opts;
     const sa = addressOf(this.#scratch);
     this.#addr[0] = Number(sa & 0xffffffffn);
     this.#addr[1] = Number(sa >> 32n);
@@ -77,7 +82,7 @@ export class EpbVecWalker {
       let p = blk + words[(blk + BLOCK.FIRST_PKT) >>> 2];
       // #run stops when the batch is full or a frame needs the slow path; the writev
       // happens here, outside the loop
-      while (this.#run(words, bytes, blk, end, skip, i, p)) {
+      while (this.#run(words, bytes, blk, end, skip, i, p, NO_LIMIT)) {
         this.#flush();
         i = this.#at | 0;
         p = this.#pos | 0;
@@ -85,7 +90,26 @@ export class EpbVecWalker {
       this.#flush(); // before the block goes back to the kernel
       return this.#at > skip ? this.#at - skip : 0;
     };
-    this.#run(EMPTY, Buffer.alloc(0), 0, BLOCK.SIZE, 0, 0, BLOCK.SIZE);
+    this.#run(EMPTY, Buffer.alloc(0), 0, BLOCK.SIZE, 0, 0, BLOCK.SIZE, NO_LIMIT);
+  }
+
+  /**
+   * Add frames [i, iEnd) of a block, the first at offset p, to the batch (a merge across rings
+   * calls this run by run, in time order; it sets `opts` to the ring's first). The batch is
+   * written when full; the caller writes the rest with flush() before the block goes back.
+   */
+  walkRange(words: Uint32Array, bytes: Buffer, blk: number, end: number, i: number, p: number, iEnd: number): void {
+    if (bytes !== this.#ring) this.#setRing(bytes);
+    while (this.#run(words, bytes, blk, end, 0, i, p, iEnd)) {
+      this.#flush();
+      i = this.#at | 0;
+      p = this.#pos | 0;
+    }
+  }
+
+  /** Write what the batch holds. */
+  flush(): void {
+    this.#flush();
   }
 
   static #warmed = false;
@@ -170,7 +194,7 @@ export class EpbVecWalker {
    * Walk frames [i, num) of the block from offset p into the batch. Returns true when it
    * stopped early: the batch is full, or frame #at needs the slow path after a flush.
    */
-  #run(rw: Uint32Array, rb: Buffer, blk: number, end: number, skip: number, i: number, p: number): boolean {
+  #run(rw: Uint32Array, rb: Buffer, blk: number, end: number, skip: number, i: number, p: number, limit: number): boolean {
     const { ifId, keepIn, keepOut, slow } = this.opts;
     const sw = this.#sw;
     const iw = this.#iw;
@@ -188,7 +212,7 @@ export class EpbVecWalker {
     let so = this.#so;
     let bytes = this.#bytes;
     let stop = false;
-    const num = rw[(blk + BLOCK.NUM_PKTS) >>> 2];
+    const num = Math.min(rw[(blk + BLOCK.NUM_PKTS) >>> 2], limit);
     for (; i < num; i++) {
       if ((p & 3) !== 0 || p + HDR_MIN > end) break;
       const q = p >>> 2;

@@ -211,6 +211,47 @@ export class PacketRing implements Disposable {
     return n;
   }
 
+  /** Blocks taken by takeBlocks and not yet given back: they follow the cursor. */
+  #held = 0;
+
+  /** The ring's memory, as bytes and as words (for walkers that hold blocks). */
+  get bytes(): Buffer {
+    return this.#buf;
+  }
+  get words(): Uint32Array {
+    return this.#words;
+  }
+
+  /**
+   * Take the blocks the kernel has handed over since the last take, without giving them back
+   * (a merge across rings holds them until every frame in them is written): their offsets go
+   * into `out`, in order. Returns how many were taken. Not mixed with drain()/drainBlocks().
+   */
+  takeBlocks(out: number[]): number {
+    const words = this.#words;
+    const bs = this.blockSize;
+    let n = 0;
+    while (this.#held < this.blockCount) {
+      const blk = ((this.#cursor + this.#held) % this.blockCount) * bs;
+      if ((words[(blk + BLOCK.STATUS) >>> 2] & TP_STATUS.USER) === 0) break;
+      out.push(blk);
+      this.#held++;
+      n++;
+    }
+    return n;
+  }
+
+  /** Give the `n` oldest taken blocks back to the kernel. */
+  releaseBlocks(n: number): void {
+    const words = this.#words;
+    const bs = this.blockSize;
+    for (let k = 0; k < n && this.#held > 0; k++) {
+      words[(this.#cursor * bs + BLOCK.STATUS) >>> 2] = TP_STATUS.KERNEL;
+      this.#cursor = (this.#cursor + 1) % this.blockCount;
+      this.#held--;
+    }
+  }
+
   /** Cumulative kernel counts (PACKET_STATISTICS resets on each read; this adds them up). */
   stats(): RingStats {
     if (!this.#closed) {

@@ -10,6 +10,7 @@ import { compileFilter, PCAP_MAX_SNAPLEN } from '../sys/pcap.js';
 import type { Direction } from '../pcap/frame.js';
 import { PcapngWriter, type IfStats, type PacketSink } from '../pcap/writer.js';
 import { EpbVecWalker } from './epbv.js';
+import { RingMerge } from './merge.js';
 import { PacketRing, attachFilter, snaplenProgram, type FrameHandler, type RingOptions } from './ring.js';
 import { PACKET_TYPE } from './tpacket.js';
 
@@ -110,6 +111,8 @@ export class CaptureSession {
   #done: Promise<StopReason> | null = null;
   #finished = false;
   #pending: CapturedFrame[] = [];
+  #merge: RingMerge | null = null;
+  #mergeCounted: number[] = [];
   #vlanScratch = Buffer.allocUnsafeSlow(PCAP_MAX_SNAPLEN + 4);
   readonly startedNs = { sec: 0, nsec: 0 };
 
@@ -178,13 +181,26 @@ export class CaptureSession {
     const dir = this.#opts.direction ?? 'inout';
     // compile the walker before the capture starts (moves ~10 ms of CPU to start-up; saves none)
     if (fast) EpbVecWalker.warm();
+    const wos = this.#ports.map((p, i) => ({ ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler }));
+    // several rings into one file: one walker, fed in time order across them (merge.ts)
+    const merged = fast && this.#ports.length > 1;
+    this.#merge = merged ? new RingMerge(this.#ports.map((p) => p.ring), new EpbVecWalker(sink, wos[0]), wos, this.#holdMs()) : null;
     this.#ports.forEach((p, i) => {
-      const wo = { ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler };
-      p.fast = fast ? new EpbVecWalker(sink, wo) : null;
+      p.fast = fast && !merged ? new EpbVecWalker(sink, wos[i]) : null;
     });
   }
+  /** How long a frame may wait in a block the kernel has not handed over: twice the longest retire timeout. */
+  #holdMs(): number {
+    return Math.max(...this.#ports.map((p) => p.ring.retireMs)) * 2 + 5;
+  }
+
   /** Move the fast walkers' counts into the ports (before a walker is dropped or read). */
   #takeFast(): void {
+    const m = this.#merge;
+    if (m) {
+      this.#ports.forEach((p, i) => (p.captured += m.captured(i) - (this.#mergeCounted[i] ?? 0)));
+      this.#mergeCounted = this.#ports.map((_, i) => m.captured(i));
+    }
     for (const p of this.#ports) {
       if (p.fast) {
         p.captured += p.fast.captured;
@@ -218,8 +234,11 @@ export class CaptureSession {
         len += 4;
       }
       const sink = this.#opts.sink;
-      if (sink) sink.packet(ifId, sec, nsec, src, off, caplen, len, epbDir(pkttype));
-      if (this.#opts.onFrame) {
+      // one interface: straight to the file; several: through the merge below, so records
+      // go out in time order across interfaces as lines do
+      const merge = this.#ports.length > 1;
+      if (sink && !merge) sink.packet(ifId, sec, nsec, src, off, caplen, len, epbDir(pkttype));
+      if (this.#opts.onFrame || (sink && merge)) {
         this.#pending.push({ ifId, tsNs: BigInt(sec) * 1_000_000_000n + BigInt(nsec), data: Uint8Array.prototype.slice.call(src, off, off + caplen), len, dir: directionOf(pkttype) });
       }
     };
@@ -252,10 +271,16 @@ export class CaptureSession {
   /** Drain every ring once; deliver printed frames in time order. Returns frames seen. */
   #drainAllOnce(): number {
     let n = 0;
-    for (const p of this.#ports) {
-      if (p.gone || p.ring.closed) continue;
-      n += p.fast ? p.ring.drainBlocks(p.fast.walk) : p.ring.drain(p.handler, this.#left === Infinity ? Infinity : this.#left);
-      if (this.#left <= 0) break;
+    const m = this.#merge;
+    if (m) {
+      n = m.take((k) => this.#ports[k].gone || this.#ports[k].ring.closed);
+      m.write(false);
+    } else {
+      for (const p of this.#ports) {
+        if (p.gone || p.ring.closed) continue;
+        n += p.fast ? p.ring.drainBlocks(p.fast.walk) : p.ring.drain(p.handler, this.#left === Infinity ? Infinity : this.#left);
+        if (this.#left <= 0) break;
+      }
     }
     this.#emit(this.#left <= 0);
     if (this.#left <= 0) this.#finish('count');
@@ -266,7 +291,8 @@ export class CaptureSession {
   #recheck: ReturnType<typeof setTimeout> | null = null;
 
   /**
-   * Print what was taken, in time order across interfaces, as tcpdump -i any gives it. Each
+   * Print (and, with several interfaces, write) what was taken, in time order across
+   * interfaces, as tcpdump -i any gives it. Each
    * ring hands over its frames in blocks, a block at most its retire timeout late, so a frame
    * of one interface can arrive after a later one of another: with several interfaces, frames
    * are held until they are older than twice the longest retire timeout (by then every ring
@@ -295,7 +321,15 @@ export class CaptureSession {
       }
     }
     if (!batch.length) return;
-    for (const f of batch) this.#opts.onFrame!(f);
+    const sink = this.#ports.length > 1 ? this.#opts.sink : null;
+    const onFrame = this.#opts.onFrame;
+    for (const f of batch) {
+      if (sink) {
+        const sec = Number(f.tsNs / 1_000_000_000n);
+        sink.packet(f.ifId, sec, Number(f.tsNs - BigInt(sec) * 1_000_000_000n), f.data, 0, f.data.length, f.len, f.dir === 'out' ? 2 : f.dir === 'unknown' ? 0 : 1);
+      }
+      onFrame?.(f);
+    }
     this.#opts.onBatchEnd?.();
   }
 
@@ -374,8 +408,16 @@ export class CaptureSession {
       // the last frames: everything the kernel has handed over by now
       this.#drainAll();
     }
-    // and the frames held back for the merge
-    if (reason !== 'error') this.#emit(true);
+    // and the frames held back for the merge (their writes can fail too: a full disk)
+    if (reason !== 'error') {
+      try {
+        this.#merge?.write(true);
+        this.#emit(true);
+      } catch (e) {
+        this.error = e instanceof Error ? e : new Error(String(e));
+        reason = 'error';
+      }
+    }
     if (this.#recheck) clearTimeout(this.#recheck);
     this.#recheck = null;
     this.#finished = true;

@@ -1,5 +1,6 @@
 // Ctrl-C in the middle of a flood: every frame the kernel counted as received by filter is
-// in the file (the door closes first, then the rings are drained), and tcpdump reads them all.
+// in the file (the door closes first, then the rings are drained), tcpdump reads them all,
+// and the two ends' records are in time order.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,8 +53,13 @@ describePriv('capture stopped by Ctrl-C during a flood', () => {
     expect(captured).toEqual(received);
     expect(count('dropped by kernel')).toEqual([0, 0]);
     expect(captured[0] + captured[1]).toBeGreaterThan(1000); // the flood was running when we stopped
-    const read = spawnSync('tcpdump', ['-r', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const read = spawnSync('tcpdump', ['-r', file, '-tt', '--nano'], { encoding: 'utf8', maxBuffer: 1 << 28 });
     expect(read.status).toBe(0);
-    expect(read.stdout.split('\n').filter(Boolean)).toHaveLength(captured[0] + captured[1]);
+    const lines = read.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(captured[0] + captured[1]);
+    // the two ends' records merged in time order, as tcpdump -i any writes them
+    const ts = lines.map((l) => BigInt(l.slice(0, l.indexOf(' ')).replace('.', '')));
+    const back = ts.findIndex((t, i) => i > 0 && t < ts[i - 1]);
+    expect(back, back < 0 ? '' : `record ${back + 1} is older than the one before it:\n${lines[back - 1]}\n${lines[back]}`).toBe(-1);
   });
 });

@@ -3,7 +3,7 @@
 // The pcapng hot path (EpbVecWalker over a TPACKET_V3 block) against the generic path
 // (PcapngWriter.packet, pinned byte for byte by pcap-writer.test.ts): the same frames must
 // give the same file. The ring block is built here by hand, laid out as the kernel lays it.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EpbVecWalker, EpbVecWalker as EpbWalker, VEC_FRAMES } from '../../src/capture/epbv.js';
 import type { FrameHandler } from '../../src/capture/ring.js';
 import { PcapngWriter } from '../../src/pcap/writer.js';
+import { RingMerge, type BlockSource } from '../../src/capture/merge.js';
+import { openCaptureFd } from '../../src/pcap/reader.js';
 
 // frame lengths around a few hundred bytes, where copying strategies usually switch
 const SIZE_EDGE = 256;
@@ -212,5 +214,56 @@ describe('EpbVecWalker (zero-copy pcapng hot path)', () => {
     expect(walker.captured).toBe(n - 2);
     expect(w.records).toBe(n);
     expect(readFileSync(join(dir, 'm-got.pcapng')).equals(want)).toBe(true);
+  });
+});
+
+describe('RingMerge (several rings into one file, in time order, zero-copy)', () => {
+  class FakeRing implements BlockSource {
+    readonly blockSize = BS;
+    released = 0;
+    #given = false;
+    constructor(readonly bytes: Buffer, readonly words: Uint32Array) {}
+    takeBlocks(out: number[]): number {
+      if (this.#given) return 0;
+      this.#given = true;
+      out.push(0);
+      return 1;
+    }
+    releaseBlocks(n: number): void {
+      this.released += n;
+    }
+  }
+  const frame = (sec: number, nsec: number, seed: number): Frame => ({ sec, nsec, caplen: 60 + (seed % 40), len: 98, pkttype: seed % 2 ? 4 : 0, mac: 82, seed });
+
+  it('interleaves two rings by timestamp, holds what a ring could still precede, and gives blocks back only when written', () => {
+    // ring a: t = 10, 30, 50, 70 µs; ring b: t = 20, 40 µs (it has delivered up to 40)
+    const a = ringOf([10, 30, 50, 70].map((us, i) => frame(1000, us * 1000, i)));
+    const b = ringOf([20, 40].map((us, i) => frame(1000, us * 1000, 10 + i)));
+    const ra = new FakeRing(a.ring, a.words);
+    const rb = new FakeRing(b.ring, b.words);
+    const path = join(dir, 'merge.pcapng');
+    const w = new PcapngWriter(path, [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+    const opts = [0, 1].map((ifId) => ({ ifId, keepIn: true, keepOut: true, slow: (() => {}) as FrameHandler }));
+    const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133);
+    expect(m.take()).toBe(6);
+    // long before the frames' time, b could still hand over anything after 40 µs: 50 and 70 wait
+    expect(m.write(false, 0)).toBe(4);
+    expect(m.pending).toBe(2);
+    expect([ra.released, rb.released]).toEqual([0, 1]);
+    // the end of the capture: the rest
+    expect(m.write(true)).toBe(2);
+    expect([ra.released, rb.released]).toEqual([1, 1]);
+    expect([m.captured(0), m.captured(1)]).toEqual([4, 2]);
+    w.close();
+    // the file: six records, in time order, each on its interface, bytes as the rings hold them
+    const fd = openSync(path, 'r');
+    try {
+      const recs = [...openCaptureFd(fd).records()].map((r) => ({ us: Number(r.tsNs % 1_000_000_000n) / 1000, ifId: r.ifId, len: r.data.length }));
+      expect(recs.map((r) => r.us)).toEqual([10, 20, 30, 40, 50, 70]);
+      expect(recs.map((r) => r.ifId)).toEqual([0, 1, 0, 1, 0, 0]);
+      expect(recs.map((r) => r.len)).toEqual([60, 70, 61, 71, 62, 63]);
+    } finally {
+      closeSync(fd);
+    }
   });
 });
