@@ -1,15 +1,17 @@
 // Running one ping as the CLI prints it (iputils ping's lines, or one JSON document): the
 // `ping` command, `lab ping` and `demo` all go through runPing, which returns the exit status
 // rather than setting it, so a caller running several decides what the process exits with.
-import { fail, printJson } from './run.js';
+import { fail } from './run.js';
+import { doc, SCHEMA } from './json.js';
 import { parseClock } from './args.js';
 import { UsageError } from '../src/sys/errors.js';
 import { openNetns } from '../src/ns/netns.js';
-import { FLOOD_TX_STAMP_EVERY, startPing, type PingEvent, type PingOptions, type Stats } from '../src/icmp/index.js';
+import { FLOOD_TX_STAMP_EVERY, startPing, type PingOptions, type Stats } from '../src/icmp/index.js';
 import {
   clocksLine, errorLine, headerLine, noAnswerLine, patternLine, replyLine, statisticsBlock, statusLine, wrongDataText,
 } from '../src/icmp/format.js';
 import { MAX_THREADS, patternBytes } from '../src/icmp/options.js';
+import { eventJson, statisticsJson } from '../src/icmp/json.js';
 import type { GlobalOptions } from './vping.js';
 
 export interface PingCliOptions {
@@ -87,15 +89,16 @@ function toOptions(dest: string, o: PingCliOptions, g: GlobalOptions): PingOptio
   };
 }
 
-/** What one run gave: its exit status (ping's), and with -j its JSON document. */
+/** What one run gave: its exit status (ping's), and with -j its JSON lines' documents. */
 export interface PingRun {
   exitCode: number;
-  json: Record<string, unknown> | null;
+  json: Record<string, unknown>[] | null;
 }
 
 /**
- * Ping as the CLI does: lines as they come and the statistics, or (g.json) one JSON document,
- * printed unless `print` is false (a caller gathering several). Returns the exit status.
+ * Ping as the CLI does: lines as they come and the statistics, or (g.json) iputils' JSON lines —
+ * a document per reply or error as it comes, then the statistics — printed unless `print` is
+ * false (a caller gathering several). Returns the exit status.
  */
 export async function runPing(dest: string, o: PingCliOptions, g: GlobalOptions, { print = true }: { print?: boolean } = {}): Promise<PingRun> {
   const opts = toOptions(dest, o, g);
@@ -112,8 +115,12 @@ export async function runPing(dest: string, o: PingCliOptions, g: GlobalOptions,
   const out = (s: string) => process.stdout.write(s);
   if (opts.pattern !== undefined && !opts.quiet && !json) out(patternLine(patternBytes(opts.pattern)) + '\n');
   const session = startPing(opts);
-  const kept: PingEvent[] = [];
   const D = opts.timestamps ?? false;
+  const docs: Record<string, unknown>[] = [];
+  const emit = (d: Record<string, unknown>) => {
+    if (print) out(JSON.stringify(d) + '\n');
+    else docs.push(d);
+  };
   session.on('ready', (info) => {
     const r = session.resolved;
     if (!r || json) return;
@@ -121,7 +128,8 @@ export async function runPing(dest: string, o: PingCliOptions, g: GlobalOptions,
   });
   session.on('event', (e) => {
     if (json) {
-      if (kept.length < 100000) kept.push(e);
+      const j = eventJson(e, D);
+      emit(doc(j.kind === 'reply' ? SCHEMA.pingReply : SCHEMA.pingError, j.body));
       return;
     }
     const ts = D ? e.realUs : undefined;
@@ -161,9 +169,8 @@ export async function runPing(dest: string, o: PingCliOptions, g: GlobalOptions,
     process.off('SIGQUIT', onQuit);
   }
   if (json) {
-    const doc = { ...result, events: kept } as unknown as Record<string, unknown>;
-    if (print) printJson(doc);
-    return { exitCode: result.exitCode, json: doc };
+    emit(doc(SCHEMA.pingStatistics, statisticsJson(result, result.stats, result.exitCode)));
+    return { exitCode: result.exitCode, json: docs };
   }
   out(statisticsBlock(result.host, result.stats));
   if (o.verbose) out(clocksLine(result.stats) + '\n');

@@ -16,7 +16,8 @@ import { formatPrometheus } from '../../src/measure/bench/prom.js';
 import { assertReportWritable, writeReport } from '../../src/measure/bench/html.js';
 import { assertPeerPing } from '../../src/measure/bench/peer.js';
 import { traceBenchRows } from '../../src/measure/trace/run.js';
-import { action, printJson, requireRoot } from '../run.js';
+import { action, requireRoot } from '../run.js';
+import { printDoc, SCHEMA } from '../json.js';
 import { labInput, topologyOf, withLabOptions, withTopologyOptions, type LabCliOptions, type TopologyCliOptions } from '../lab-options.js';
 import { CLOCK_HELP, int, list, parseClock, seconds } from '../args.js';
 import { onInterrupt } from '../interrupt.js';
@@ -175,7 +176,7 @@ export function register(program: Command): void {
         if (o.report) writeReport(o.report, run);
         if (o.prom) writeAtomically(o.prom, await formatPrometheus(run));
         if (json) {
-          printJson(benchJson(run, { samples: o.samples ?? false }));
+          printDoc(SCHEMA.bench, benchJson(run, { samples: o.samples ?? false }));
           return;
         }
         const rows = run.rows.map(summarizeRow);

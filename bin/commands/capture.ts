@@ -15,7 +15,9 @@ import { Out } from '../out.js';
 import { formatOfPath, openWriter, PcapngWriter, type PcapWriter } from '../../src/pcap/writer.js';
 import { UsageError, VpingError, asErrorCode, fsErrorText } from '../../src/sys/errors.js';
 import { compileFilter, UserFilter } from '../../src/sys/pcap.js';
-import { action, fail, printJson, requireRoot } from '../run.js';
+import { action, fail, requireRoot } from '../run.js';
+import { doc, SCHEMA } from '../json.js';
+import { frameFields } from '../../src/print/fields.js';
 
 interface CaptureOpts {
   count?: string;
@@ -98,6 +100,11 @@ function printerOptions(o: CaptureOpts, linktype?: number): PrinterOptions {
   return p;
 }
 
+/** One frame as capture -j's JSON line: when, where, lengths, the decoded fields, and tcpdump's text. */
+function frameDoc(tsNs: bigint, iface: string | null, dir: string | null, len: number, data: Uint8Array, linktype: number, text: string): string {
+  return JSON.stringify(doc(SCHEMA.captureFrame, { tsNs, interface: iface, direction: dir, len, caplen: data.length, linktype, ...frameFields(data, linktype), text }));
+}
+
 function readFile(path: string, filterExpr: string, o: CaptureOpts): void {
   const count = intOpt('count', o.count, 1);
   let fd: number;
@@ -131,7 +138,7 @@ function readFile(path: string, filterExpr: string, o: CaptureOpts): void {
       let p = printers.get(r.ifId);
       if (!p) printers.set(r.ifId, (p = new Printer(printerOptions(o, iface.linktype))));
       const text = p.format({ tsNs: r.tsNs, data: r.data, len: r.len, ...(several() ? { ifName: iface.name ?? `if${r.ifId}`, dir: r.dir ?? 'unknown' } : {}) });
-      out.line(o.json ? JSON.stringify({ ts: r.tsNs.toString(), if: iface.name, dir: r.dir ?? null, len: r.len, caplen: r.data.length, text }) : text);
+      out.line(o.json ? frameDoc(r.tsNs, iface.name ?? null, r.dir ?? null, r.len, r.data, iface.linktype, text) : text);
       if (count !== undefined && ++n >= count) break;
     }
   } catch (e) {
@@ -161,7 +168,7 @@ async function live(targets: CaptureTarget[], filter: string, o: CaptureOpts): P
     ? null
     : (f: CapturedFrame) => {
         const text = printers[f.ifId].format({ tsNs: f.tsNs, data: f.data, len: f.len, ...(several ? { ifName: labels[f.ifId], dir: f.dir } : {}) });
-        out.line(o.json ? JSON.stringify({ ts: f.tsNs.toString(), if: labels[f.ifId], dir: f.dir, len: f.len, caplen: f.data.length, text }) : text);
+        out.line(o.json ? frameDoc(f.tsNs, labels[f.ifId], f.dir, f.len, f.data, 1, text) : text);
       };
   const flushOut = () => out.flush();
   // Everything that can fail on bad input happens before the file is created.
@@ -213,7 +220,10 @@ async function live(targets: CaptureTarget[], filter: string, o: CaptureOpts): P
     process.stderr.write(`vping: ${err?.message ?? 'capture failed'}${writer && !writer.toStdout ? `; the file keeps the ${writer.records} whole records written before` : ''}\n`);
     if (writer && sum.length === 1) sum[0].captured = writer.records;
   }
-  if (o.json) printJson({ interfaces: sum });
+  if (o.json) {
+    out.line(JSON.stringify(doc(SCHEMA.captureSummary, { interfaces: sum })));
+    out.flush();
+  }
   for (const s of sum) {
     const pre = several ? `${s.label}: ` : '';
     process.stderr.write(`${pre}${s.captured} packets captured\n${pre}${s.received} packets received by filter\n${pre}${s.dropped} packets dropped by kernel\n`);
@@ -245,6 +255,7 @@ export function register(program: Command): void {
     .option('-s, --snaplen <bytes>', 'bytes kept of each frame (default 262144)')
     .option('-B, --buffer <KiB>', 'ring size per interface in KiB (default 8192)')
     .option('-n, --numeric', 'numeric output (always on; accepted as with tcpdump)')
+    .option('-j, --json', 'JSON lines: a document per frame (decoded fields and the text), then the counts (as the global -j)')
     .action(action(async (args: string[], _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<CaptureOpts>();
       if (o.read) {

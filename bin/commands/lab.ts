@@ -5,7 +5,8 @@ import { labDown, labStatus, labUp, type LabStatus } from '../../src/lab/lab.js'
 import { labPairs, resolveLab } from '../../src/lab/spec.js';
 import { runPing } from '../ping-run.js';
 import { labInput, topologyOf, withLabOptions, withTopologyOptions, type LabCliOptions, type TopologyCliOptions } from '../lab-options.js';
-import { action, printJson, requireRoot } from '../run.js';
+import { action, requireRoot } from '../run.js';
+import { printDoc, SCHEMA } from '../json.js';
 import { topologyDown, topologyStatus, topologyUp, type Topology } from '../../src/lab/topology.js';
 
 function topologyStatusText(t: Topology, st: ReturnType<typeof topologyStatus>): string {
@@ -28,6 +29,11 @@ function statusText(st: LabStatus): string {
   return out;
 }
 
+/** lab status for JSON: an end's namespace state is `netns_state`, beside its name (`netns`). */
+function statusBody(st: LabStatus): object {
+  return { ...st, pairs: st.pairs.map((p) => ({ ...p, ends: p.ends.map(({ netns, ...e }) => ({ ...e, netnsState: netns })) })) };
+}
+
 export function register(program: Command): void {
   const lab = program.command('lab').description("the veth tutorial's lab (two namespaces joined by a veth pair, addressed and up): up, down, status, ping");
 
@@ -40,7 +46,7 @@ export function register(program: Command): void {
       requireRoot('lab up');
       if (topo) {
         const r = topologyUp(topo);
-        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printDoc(SCHEMA.topologyChange, { action: 'up', ...r });
         else process.stdout.write(`${r.message}\n`);
         return;
       }
@@ -57,7 +63,7 @@ export function register(program: Command): void {
         const r = labUp(input, { repair: o.repair ?? false });
         // one poll phase of the event loop: where libuv hands over a signal that came meanwhile
         await new Promise((res) => setTimeout(res, 5));
-        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printDoc(SCHEMA.labChange, r);
         else process.stdout.write(`${r.message}\n`);
         for (const w of r.warnings ?? []) process.stderr.write(`vping: warning: ${w}\n`);
         if (signal) {
@@ -77,8 +83,15 @@ export function register(program: Command): void {
       action((o: LabCliOptions & TopologyCliOptions & { force?: boolean }, cmd: Command) => {
         const topo = topologyOf(o);
         requireRoot('lab down');
-        const r = topo ? topologyDown(topo, { force: o.force ?? false }) : labDown(labInput(o), { force: o.force ?? false });
-        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(r);
+        const json = cmd.optsWithGlobals<{ json?: boolean }>().json ?? false;
+        if (topo) {
+          const r = topologyDown(topo, { force: o.force ?? false });
+          if (json) printDoc(SCHEMA.topologyChange, { action: 'down', ...r });
+          else process.stdout.write(`${r.message}\n`);
+          return;
+        }
+        const r = labDown(labInput(o), { force: o.force ?? false });
+        if (json) printDoc(SCHEMA.labChange, r);
         else process.stdout.write(`${r.message}\n`);
       }),
     );
@@ -88,13 +101,13 @@ export function register(program: Command): void {
       const topo = topologyOf(o);
       if (topo) {
         const ts = topologyStatus(topo);
-        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(ts);
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) printDoc(SCHEMA.topologyStatus, { name: topo.name, ...ts });
         else process.stdout.write(topologyStatusText(topo, ts));
         if (!ts.ok) process.exitCode = 1;
         return;
       }
       const st = labStatus(labInput(o));
-      if (cmd.optsWithGlobals<{ json?: boolean }>().json) printJson(st);
+      if (cmd.optsWithGlobals<{ json?: boolean }>().json) printDoc(SCHEMA.labStatus, statusBody(st));
       else process.stdout.write(statusText(st));
       if (st.state !== 'up') process.exitCode = 1;
     }),
@@ -118,11 +131,11 @@ export function register(program: Command): void {
             first = false;
           }
           const r = await runPing(to.cidr.address, { count: o.count, interval: o.interval, size: o.size }, { netns: from.ns, json }, { print: false });
-          if (r.json) docs.push({ pair: p.index, from: from.ns, to: to.ns, ...r.json });
+          if (r.json) docs.push({ pair: p.index, fromNetns: from.ns, toNetns: to.ns, exitStatus: r.exitCode, lines: r.json });
           worst = Math.max(worst, r.exitCode);
         }
       }
-      if (json) printJson(docs);
+      if (json) printDoc(SCHEMA.labPing, { pings: docs });
       process.exitCode = worst;
     }));
 }

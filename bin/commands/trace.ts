@@ -7,7 +7,8 @@ import { readyLab } from '../../src/lab/lab.js';
 import { assertReportWritable, writeReport } from '../../src/measure/bench/html.js';
 import { checkTraceOptions, runTrace, traceAsBenchRun, type TraceOptions } from '../../src/measure/trace/run.js';
 import { echoCells, echoHeaderLine, echoJson, echoLine, traceHeader, traceSummary } from '../../src/measure/trace/format.js';
-import { action, printJson, requireRoot } from '../run.js';
+import { action, requireRoot } from '../run.js';
+import { printDoc, SCHEMA } from '../json.js';
 import { labInput, topologyOf, withLabOptions, withTopologyOptions, type LabCliOptions, type TopologyCliOptions } from '../lab-options.js';
 import { pathBetween, type Topology } from '../../src/lab/topology.js';
 import { runHopTrace } from '../../src/measure/trace/hops.js';
@@ -68,7 +69,7 @@ async function traceHops(t: Topology, o: TraceCliOptions, json: boolean): Promis
     path, destination: dst.cidr.address, family: want, count, intervalMs: seconds('--interval', o.interval) * 1000, size: int('--size', o.size),
     timeoutMs: seconds('--timeout', o.timeout) * 1000, signal: stop.signal,
   }).finally(() => stop.dispose());
-  if (json) printJson({ from, to, destination: dst.cidr.address, hops: path.length - 1, sent: r.sent, answered: r.answered, complete: r.complete, legs: r.legs, echoes: r.echoes, summary: r.summary });
+  if (json) printDoc(SCHEMA.traceHops, { fromNetns: from, toNetns: to, destination: dst.cidr.address, hops: path.length - 1, sent: r.sent, answered: r.answered, complete: r.complete, legs: r.legs, echoes: r.echoes, summary: r.summary });
   else {
     let out = `TRACE ${dst.cidr.address} from ${from} to ${to}: ${path.length} links, ${path.length - 1} router${path.length === 2 ? '' : 's'}, ${int('--size', o.size)} data bytes, ${count} echoes\n`;
     out += 'legs in µs, in order:\n';
@@ -131,7 +132,7 @@ export function register(program: Command): void {
         }).finally(() => stop.dispose());
         if (o.report) writeReport(o.report, traceAsBenchRun(t, opts, spec.ns.join(','), spec.pairs), { title: `vping trace — ${t.source.ns} → ${t.destination.ns}` });
         if (json) {
-          printJson({
+          printDoc(SCHEMA.trace, {
             source: t.source,
             destination: t.destination,
             pair: t.pair,

@@ -6,6 +6,9 @@ import { CLOCKS, CLOCK_SPAN, type IputilsFigures, type Stats } from './stats.js'
 /** `µs/1000 "." µs%1000` with three digits: how ping prints every figure of the rtt line. */
 export const usText = (us: number): string => `${Math.trunc(us / 1000)}.${String(Math.trunc(us % 1000)).padStart(3, '0')}`;
 
+/** The EWMA (kept ×8 in µs) as ping prints it, in ms. */
+export const ewmaText = (ewma8: number): string => `${Math.trunc(ewma8 / 8000)}.${String(Math.trunc(ewma8 / 8) % 1000).padStart(3, '0')}`;
+
 /** The time= field's text (without " ms") for a trip of `t` µs, rounded as gather_statistics. */
 export function timeField(t: number): string {
   if (t >= 100000 - 50) return `${Math.trunc((t + 500) / 1000)}`;
@@ -14,9 +17,11 @@ export function timeField(t: number): string {
   return `${Math.trunc(t / 1000)}.${String(t % 1000).padStart(3, '0')}`;
 }
 
-/** `-D`'s prefix from a CLOCK_REALTIME µs count: `[sec.usec] `. */
-export const timestampPrefix = (realUs: number): string =>
-  `[${Math.floor(realUs / 1e6)}.${String(realUs % 1e6).padStart(6, '0')}] `;
+/** `-D`'s time from a CLOCK_REALTIME µs count: `sec.usec`. */
+export const realText = (realUs: number): string => `${Math.floor(realUs / 1e6)}.${String(realUs % 1e6).padStart(6, '0')}`;
+
+/** `-D`'s prefix: `[sec.usec] `. */
+export const timestampPrefix = (realUs: number): string => `[${realText(realUs)}] `;
 
 export interface HeaderInfo {
   family: 'inet' | 'inet6';
@@ -85,7 +90,7 @@ export function rttLine(f: IputilsFigures | null, pipe: number): string {
     comma = ', ';
   }
   if (f && f.ipgUs !== null) {
-    s += `${comma}ipg/ewma ${usText(f.ipgUs)}/${Math.trunc(f.ewma8 / 8000)}.${String(Math.trunc(f.ewma8 / 8) % 1000).padStart(3, '0')} ms`;
+    s += `${comma}ipg/ewma ${usText(f.ipgUs)}/${ewmaText(f.ewma8)} ms`;
   }
   return s;
 }
@@ -109,7 +114,7 @@ export function statusLine(st: Stats): string {
   let s = `\r${st.received}/${st.transmitted} packets, ${loss}% loss`;
   const f = st.iputils;
   if (st.received && f) {
-    s += `, min/avg/ewma/max = ${usText(f.minUs)}/${usText(f.avgUs)}/${Math.trunc(f.ewma8 / 8000)}.${String(Math.trunc(f.ewma8 / 8) % 1000).padStart(3, '0')}/${usText(f.maxUs)} ms`;
+    s += `, min/avg/ewma/max = ${usText(f.minUs)}/${usText(f.avgUs)}/${ewmaText(f.ewma8)}/${usText(f.maxUs)} ms`;
   }
   return s + '\n';
 }

@@ -46,7 +46,7 @@ const MAX_RST_DATA_LEN = 30;
 
 const u32 = (n: number): number => n >>> 0;
 
-function flagString(f: number): string {
+export function flagString(f: number): string {
   let s = '';
   for (const [bit, l] of flagLetters) if (f & bit) s += l;
   return s || 'none';

@@ -209,7 +209,7 @@ describePriv('vping bench on a real lab', () => {
     expect(traced.map((x: { dir: string; mode: string }) => `${x.dir} ${x.mode}`)).toEqual(['ns1-ns2 interval', 'ns2-ns1 interval']);
     for (const x of traced) {
       expect(x.trace.echoes).toBe(10);
-      expect(x.trace.crossing.minNs).toBeGreaterThanOrEqual(0);
+      expect(x.trace.crossing.min_ns).toBeGreaterThanOrEqual(0);
     }
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('id="chart-trace-0"');

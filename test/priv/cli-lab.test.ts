@@ -250,8 +250,8 @@ describePriv('vping lab ping', () => {
       expect(r.stdout.match(/^3 packets transmitted, 3 received, 0% packet loss/gm)).toHaveLength(4);
       // ping, the judge, gets the same from the same namespace
       expect(peer('ip', ['netns', 'exec', `${a}b-2`, 'ping', '-c', '3', '-i', '0.02', '10.81.1.1'])).toMatch(/3 packets transmitted, 3 received, 0% packet loss/);
-      const j = JSON.parse(vping(['-j', 'lab', 'ping', ...lab, '-c', '2', '-i', '0.02']).stdout) as { pair: number; from: string; stats: { received: number } }[];
-      expect(j.map((x) => [x.pair, x.from, x.stats.received])).toEqual([[1, `${a}-1`, 2], [1, `${a}b-1`, 2], [2, `${a}-2`, 2], [2, `${a}b-2`, 2]]);
+      const j = JSON.parse(vping(['-j', 'lab', 'ping', ...lab, '-c', '2', '-i', '0.02']).stdout) as { pings: { pair: number; from_netns: string; lines: { received?: number }[] }[] };
+      expect(j.pings.map((x) => [x.pair, x.from_netns, x.lines.at(-1)!.received])).toEqual([[1, `${a}-1`, 2], [1, `${a}b-1`, 2], [2, `${a}-2`, 2], [2, `${a}b-2`, 2]]);
     } finally {
       vping(['lab', 'down', ...lab]);
     }

@@ -191,18 +191,22 @@ describePriv('vping ping against iputils ping on one veth pair', () => {
     expect(out).toMatch(/\n--- [\d.]+ ping statistics ---\n\d+ packets transmitted, \d+ received, .*\nrtt min/);
   });
 
-  it('--json carries every figure and names its clocks', async () => {
+  it('--json: a line per reply and the statistics (iputils keys), every span named', async () => {
     const v = await run('node', [VPING, '-n', pair.ns1, '-j', 'ping', '-v', '-c', '3', '-i', '0.1', pair.addr2]);
     expect(v.code).toBe(0);
-    const j = JSON.parse(v.stdout);
-    expect(j.stats).toMatchObject({ transmitted: 3, received: 3, errors: 0 });
+    const lines = v.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    const st = lines[3];
+    expect(st).toMatchObject({ schema: 'vping.ping.statistics/1', transmitted: 3, received: 3, errors: 0, loss: 0 });
+    // ping's rtt figures as the text prints them
+    expect(st.rtt.min).toMatch(/^\d+\.\d{3}$/);
     // the default is ping's span; every span this run could measure is there, named
-    expect(j.stats.primaryClock).toBe('ping');
-    for (const c of ['ping', 'sched', 'kernel', 'hrtime']) {
-      expect(j.stats.rtt[c].clock).toBe(c);
-      expect(j.stats.rtt[c].samples).toBe(3);
+    expect(st.clock).toBe('ping');
+    for (const c of ['ping', 'sched', 'kernel', 'hrtime']) expect(st.spans[c].samples).toBe(3);
+    for (const [i, r] of lines.slice(0, 3).entries()) {
+      expect(r).toMatchObject({ schema: 'vping.ping.reply/1', icmp_seq: i + 1, bytes: 64, from: pair.addr2, ttl: 64, clock: 'ping' });
+      expect(typeof r.kernel_rtt_ns).toBe('number');
     }
-    expect(j.events.filter((e: { type: string }) => e.type === 'reply')).toHaveLength(3);
   });
 });
 

@@ -29,10 +29,10 @@ describePriv('an IPv6 lab', () => {
   it('trace sees every echo at the four points, in time order', () => {
     const r = vping(['-j', 'trace', ...lab, '-c', '5', '-i', '0.02']);
     expect(r.status).toBe(0);
-    const t = JSON.parse(r.stdout) as { sent: number; complete: number; echoes: { srcOutNs: string; dstInNs: string; dstOutNs: string; srcInNs: string }[] };
+    const t = JSON.parse(r.stdout) as { sent: number; complete: number; echoes: { src_out_ns: string; dst_in_ns: string; dst_out_ns: string; src_in_ns: string }[] };
     expect([t.sent, t.complete]).toEqual([5, 5]);
     for (const e of t.echoes) {
-      const pts = [e.srcOutNs, e.dstInNs, e.dstOutNs, e.srcInNs].map(BigInt);
+      const pts = [e.src_out_ns, e.dst_in_ns, e.dst_out_ns, e.src_in_ns].map(BigInt);
       for (let i = 1; i < pts.length; i++) expect(pts[i] >= pts[i - 1]).toBe(true);
     }
   });

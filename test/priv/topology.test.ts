@@ -42,12 +42,12 @@ describePriv('topologies', () => {
     // trace hop by hop: every leg of every echo, adding up to its RTT
     const tr = vping(['trace', ...chain, '-c', '4', '-i', '0.05', '-j']);
     expect(tr.stderr).toBe('');
-    const tj = JSON.parse(tr.stdout) as { hops: number; sent: number; answered: number; complete: number; legs: string[]; echoes: { rttNs: number; legsNs: number[] }[] };
+    const tj = JSON.parse(tr.stdout) as { hops: number; sent: number; answered: number; complete: number; legs: string[]; echoes: { rtt_ns: number; legs_ns: number[] }[] };
     expect([tj.hops, tj.sent, tj.answered, tj.complete]).toEqual([3, 4, 4, 4]);
     expect(tj.legs).toHaveLength(2 + 4 * 4 - 1);
     expect(tj.legs).toContain(`forward in ${p}cr2`);
     expect(tj.legs).toContain(`turnaround in ${p}ch2`);
-    for (const e of tj.echoes) expect(e.legsNs.reduce((a, b) => a + b, 0)).toBe(e.rttNs);
+    for (const e of tj.echoes) expect(e.legs_ns.reduce((a, b) => a + b, 0)).toBe(e.rtt_ns);
     expect(vping(['trace', ...chain, '-c', '2', '-i', '0.05']).stdout).toMatch(/2 echoes sent, 2 answered, 2 seen at all 16 points/);
     // bench between the chain's ends
     const b = vping(['bench', ...chain, '-c', '30', '--warmup', '3', '--modes', 'interval', '--dirs', 'ns1-ns2', '--interval', '0.005', '--no-progress']);

@@ -20,14 +20,14 @@ const dir = mkdtempSync(join(tmpdir(), 'vping-trace-'));
 
 interface EchoJson {
   seq: number;
-  sendNs: string;
-  schedNs: string;
-  srcOutNs: string;
-  dstInNs: string;
-  dstOutNs: string;
-  srcInNs: string;
-  recvNs: string;
-  rttNs: number;
+  send_ns: string;
+  sched_ns: string;
+  src_out_ns: string;
+  dst_in_ns: string;
+  dst_out_ns: string;
+  src_in_ns: string;
+  recv_ns: string;
+  rtt_ns: number;
   segments: Record<string, number>;
 }
 
@@ -64,21 +64,21 @@ describePriv('vping trace on a real pair', () => {
     expect(t.capture.map((c) => c.dropped)).toEqual([0, 0]);
     const judged = tcpdumpInstants(file, t.id);
     for (const e of t.echoes) {
-      const times = [e.sendNs, e.schedNs, e.srcOutNs, e.dstInNs, e.dstOutNs, e.srcInNs, e.recvNs].map(BigInt);
+      const times = [e.send_ns, e.sched_ns, e.src_out_ns, e.dst_in_ns, e.dst_out_ns, e.src_in_ns, e.recv_ns].map(BigInt);
       for (let i = 1; i < times.length; i++) expect(times[i] >= times[i - 1], `seq ${e.seq} instant ${i}`).toBe(true);
       for (const v of Object.values(e.segments)) expect(v).toBeGreaterThanOrEqual(0);
-      expect(Object.values(e.segments).reduce((a, b) => a + b, 0)).toBe(e.rttNs);
+      expect(Object.values(e.segments).reduce((a, b) => a + b, 0)).toBe(e.rtt_ns);
       // tcpdump sees each request twice (source out, destination in) and each reply twice.
       const req = judged.get(`request ${e.seq}`)!;
       const rep = judged.get(`reply ${e.seq}`)!;
       expect(req).toHaveLength(2);
       expect(rep).toHaveLength(2);
       const span = (a: bigint[]) => Number((a[0] > a[1] ? a[0] - a[1] : a[1] - a[0]));
-      expect(e.segments.crossing).toBe(span(req));
-      expect(e.segments.crossingBack).toBe(span(rep));
+      expect(e.segments.crossing_ns).toBe(span(req));
+      expect(e.segments.crossing_back_ns).toBe(span(rep));
       const lo = (a: bigint[]) => (a[0] < a[1] ? a[0] : a[1]);
-      expect(BigInt(e.srcOutNs)).toBe(lo(req));
-      expect(BigInt(e.dstOutNs)).toBe(lo(rep));
+      expect(BigInt(e.src_out_ns)).toBe(lo(req));
+      expect(BigInt(e.dst_out_ns)).toBe(lo(rep));
     }
   });
 
@@ -89,13 +89,13 @@ describePriv('vping trace on a real pair', () => {
       expect(r.status).toBe(0);
       const t = JSON.parse(r.stdout) as { complete: number; echoes: EchoJson[] };
       expect(t.complete).toBe(6);
-      for (const e of t.echoes) expect(Object.values(e.segments).reduce((a, b) => a + b, 0)).toBe(e.rttNs);
+      for (const e of t.echoes) expect(Object.values(e.segments).reduce((a, b) => a + b, 0)).toBe(e.rtt_ns);
       // 1400 bytes at 200 kbit/s is 58 ms on the wire, every 2 ms a new one: from the second
       // echo on, each waits in the qdisc (tens of ms: a send delayed by a busy machine still
       // finds the bucket short), and that wait is the queue leg, not the send path
       const later = t.echoes.slice(1);
-      for (const e of later) expect(e.segments.queue, `seq ${e.seq}`).toBeGreaterThan(1_000_000);
-      for (const e of later) expect(e.segments.queue).toBeGreaterThan(10 * e.segments.sendPath);
+      for (const e of later) expect(e.segments.queue_ns, `seq ${e.seq}`).toBeGreaterThan(1_000_000);
+      for (const e of later) expect(e.segments.queue_ns).toBeGreaterThan(10 * e.segments.send_path_ns);
     } finally {
       execFileSync('tc', ['-n', lab.ns![0], 'qdisc', 'del', 'dev', lab.ifnames![0], 'root']);
     }
@@ -150,7 +150,7 @@ describePriv('vping trace on a real pair', () => {
     expect(t.sent).toBeLessThan(1000);
     expect(t.echoes).toHaveLength(t.sent);
     const judged = tcpdumpInstants(file, t.id);
-    for (const e of t.echoes.filter((x) => x.recvNs !== null)) {
+    for (const e of t.echoes.filter((x) => x.recv_ns !== null)) {
       expect(judged.get(`request ${e.seq}`), `request ${e.seq}`).toHaveLength(2);
       expect(judged.get(`reply ${e.seq}`), `reply ${e.seq}`).toHaveLength(2);
     }

@@ -1,15 +1,16 @@
-// `vping bench --json`: the run's summary as one JSON document (every figure the table shows,
-// in integer ns and exact counts), optionally with the raw samples.
+// `vping bench --json`: the run's summary (every figure the table shows, in integer ns and exact
+// counts), optionally with the raw samples. The CLI prints it as the document vping.bench/2
+// (snake_case keys, the unit in each key; see docs/json.md).
 import { SEGMENTS, type BenchRun } from './model.js';
 import { summarizeRow, summarizeTotals, type RowSummary } from './summary.js';
 
 export interface BenchJson {
-  schema: 'vping.bench.summary/1';
   startedAt: string;
   host: BenchRun['host'];
   params: BenchRun['params'];
   /** Percentile rule and mdev formula, so that a reader knows what the numbers mean. */
   method: { percentiles: string; mdev: string; units: string };
+  /** With `samples`: each row's RTTs and send instants, and its traced legs (seq, atNs, then each leg's ns as `<leg>Ns`). */
   rows: (RowSummary & { samples?: { rttNs: number[]; atNs: number[] }; traceSamples?: Record<string, number[]> })[];
   totals: RowSummary[];
   /** The run was stopped (SIGINT/SIGTERM) before its sweep ended; rows cut short say `interrupted` too. */
@@ -20,14 +21,13 @@ export interface BenchJson {
 
 export function benchJson(run: BenchRun, opts: { samples?: boolean } = {}): BenchJson {
   return {
-    schema: 'vping.bench.summary/1',
     startedAt: run.startedAt,
     host: run.host,
     params: run.params,
     method: {
       percentiles: 'sockperf: sorted[(int)(0.5 + p*N) - 1]',
       mdev: 'iputils ping: integer-µs sums, truncated variance, llsqrt',
-      units: 'times in integer ns (*Ns) or integer µs (*Us); echoPerSec per second; lossPercent 0..100',
+      units: 'the unit ends the key: integer ns (_ns), integer µs (_us), ms (_ms), bytes (_bytes), per second (_per_s), percent 0..100 (_percent)',
     },
     rows: run.rows.map((r) => {
       const s: BenchJson['rows'][number] = summarizeRow(r);
@@ -36,7 +36,7 @@ export function benchJson(run: BenchRun, opts: { samples?: boolean } = {}): Benc
         if (r.trace) {
           const t = r.trace;
           s.traceSamples = { seq: Array.from(t.seq), atNs: Array.from(t.atNs) };
-          for (const g of SEGMENTS) s.traceSamples[g.name] = Array.from(t[g.name]);
+          for (const g of SEGMENTS) s.traceSamples[`${g.name}Ns`] = Array.from(t[g.name]);
         }
       }
       return s;

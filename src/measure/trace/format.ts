@@ -123,6 +123,7 @@ export function echoJson(e: TracedEcho): object {
     srcInNs: s(e.points.srcIn),
     recvNs: s(e.recvNs),
     rttNs: e.rttNs,
-    segments: e.segments,
+    // each leg's ns, the unit in its name (sendPathNs …), or null when a point is missing
+    segments: e.segments ? Object.fromEntries(Object.entries(e.segments).map(([k, v]) => [`${k}Ns`, v])) : null,
   };
 }

@@ -127,7 +127,7 @@ export async function runHopTrace(o: HopTraceOptions): Promise<HopTraceResult> {
     return {
       leg, count: xs.length,
       minNs: xs[0] ?? NaN, p50Ns: xs.length ? pct(xs, 0.5) : NaN, p90Ns: xs.length ? pct(xs, 0.9) : NaN, maxNs: xs[xs.length - 1] ?? NaN,
-      meanNs: xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN,
+      meanNs: xs.length ? Math.trunc(xs.reduce((s, x) => s + x, 0) / xs.length) : NaN,
     };
   });
   return {
