@@ -124,6 +124,8 @@ interface RunResult {
   floodNs: number;
   floodMs: number;
   fileBytes: number;
+  /** peak resident size, summed over the tool's processes (VmHWM), bytes */
+  peakRss: number;
 }
 
 function summaryOf(err: string, label: string | null): { captured: number; received: number; dropped: number } {
@@ -148,6 +150,9 @@ function procNs(pid: number): number {
   }
   return ns;
 }
+
+/** The peak resident size of a live process (VmHWM), bytes. */
+const peakRss = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
 async function flood(lab: Lab, procs: Proc[]): Promise<{ floodMs: number; d: number[]; startNs: number; floodNs: number }> {
   await Promise.all(procs.map((p) => until('listening', () => /listening on/.test(p.err()), 20_000, 1)));
@@ -180,10 +185,11 @@ async function runVping(lab: Lab, dir: string): Promise<RunResult> {
   const other0 = { ...other };
   const v = start(process.execPath, [VPING, 'capture', ...labels, '-w', file]);
   const { floodMs, d, startNs, floodNs } = await flood(lab, [v]);
+  const rss = peakRss(v.p.pid!);
   v.p.kill('SIGINT');
   if ((await v.exited) !== 0) throw new Error(`vping capture failed:\n${v.err()}`);
   const ends = [0, 1].map((i) => ({ end: labels[i], ...summaryOf(v.err(), labels[i]), through: d[i] }));
-  return { tool: 'vping capture (1 process, pcapng)', ends, ...wholeSince(t0, other0), startNs, floodNs, floodMs, fileBytes: statSync(file).size };
+  return { tool: 'vping capture (1 process, pcapng)', ends, ...wholeSince(t0, other0), startNs, floodNs, floodMs, fileBytes: statSync(file).size, peakRss: rss };
 }
 
 async function runTcpdump(lab: Lab, dir: string): Promise<RunResult> {
@@ -193,27 +199,28 @@ async function runTcpdump(lab: Lab, dir: string): Promise<RunResult> {
   // ip netns exec execs tcpdump in place: the pid is tcpdump's
   const t = [0, 1].map((i) => start('ip', ['netns', 'exec', lab.ns[i], 'tcpdump', '-n', '-i', lab.dev[i], '-w', files[i]]));
   const { floodMs, d, startNs, floodNs } = await flood(lab, t);
+  const rss = t.reduce((n, x) => n + peakRss(x.p.pid!), 0);
   for (const x of t) x.p.kill('SIGINT');
   await Promise.all(t.map((x) => x.exited));
   const ends = [0, 1].map((i) => ({ end: `${lab.ns[i]}:${lab.dev[i]}`, ...summaryOf(t[i].err(), null), through: d[i] }));
-  return { tool: 'tcpdump -w (one per end)', ends, ...wholeSince(t0, other0), startNs, floodNs, floodMs, fileBytes: files.reduce((s, f) => s + statSync(f).size, 0) };
+  return { tool: 'tcpdump -w (one per end)', ends, ...wholeSince(t0, other0), startNs, floodNs, floodMs, fileBytes: files.reduce((s, f) => s + statSync(f).size, 0), peakRss: rss };
 }
 
 const ms = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
-function report(r: RunResult): { captured: number; nsPerPkt: number; floodNsPerPkt: number; startNs: number } {
+function report(r: RunResult): { captured: number; nsPerPkt: number; floodNsPerPkt: number; startNs: number; peakRss: number } {
   const captured = r.ends.reduce((s, e) => s + e.captured, 0);
   const nsPerPkt = r.wholeNs / Math.max(1, captured);
   const floodNsPerPkt = r.floodNs / Math.max(1, captured);
   console.log(
     `${r.tool}: flood ${r.floodMs.toFixed(0)} ms, file ${(r.fileBytes / 1e6).toFixed(1)} MB; CPU: start-up ${ms(r.startNs)}; ` +
       `flood ${ms(r.floodNs)} = ${floodNsPerPkt.toFixed(0)} ns/packet; whole process ${ms(r.wholeNs)} (user ${ms(r.userNs)}, sys ${ms(r.sysNs)}) = ${nsPerPkt.toFixed(0)} ns/packet; ` +
-      `rest (between, stop, exit) ${ms(r.wholeNs - r.startNs - r.floodNs)}`,
+      `rest (between, stop, exit) ${ms(r.wholeNs - r.startNs - r.floodNs)}; peak RSS ${(r.peakRss / 2 ** 20).toFixed(1)} MiB (all its processes)`,
   );
   for (const e of r.ends) {
     const ok = e.captured + e.dropped === e.through ? 'ok' : `MISMATCH (${e.captured + e.dropped} vs ${e.through})`;
     console.log(`  ${e.end.padEnd(20)} captured ${String(e.captured).padStart(7)}  dropped ${String(e.dropped).padStart(6)}  received-by-filter ${String(e.received).padStart(7)}  through the veth ${String(e.through).padStart(7)}  captured+dropped=through: ${ok}`);
   }
-  return { captured, nsPerPkt, floodNsPerPkt, startNs: r.startNs };
+  return { captured, nsPerPkt, floodNsPerPkt, startNs: r.startNs, peakRss: r.peakRss };
 }
 
 async function main(): Promise<void> {
@@ -237,7 +244,7 @@ async function main(): Promise<void> {
       const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
       console.log(
         `ratio vping/tcpdump: CPU per packet, flood ${ratio(v.floodNsPerPkt, t.floodNsPerPkt)}; whole process ${ratio(v.nsPerPkt, t.nsPerPkt)} (goal ≤ 1.00); ` +
-          `start-up ${ratio(v.startNs, t.startNs)}; packets captured ${(v.captured / t.captured).toFixed(3)}`,
+          `start-up ${ratio(v.startNs, t.startNs)}; peak RSS ${ratio(v.peakRss, t.peakRss)}; packets captured ${(v.captured / t.captured).toFixed(3)}`,
       );
     }
   } finally {

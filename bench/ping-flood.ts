@@ -5,7 +5,7 @@
 //   node dist/bench/ping-flood.js [--count N] [--batch B] [--long]
 //   NET_PING_DIR=/tmp/netping/node_modules/net-ping node dist/bench/ping-flood.js
 //
-// --long: 1,000,000 echoes through vping, printing resident memory at start/middle/end.
+// --long: 10,000,000 echoes through vping -f -l B, resident memory at each tenth (flat, or it leaks).
 //
 // Fairness: `ping -f` keeps one probe in flight (its default preload, 1); vping's flood
 // here keeps up to --batch in flight and moves them with sendmmsg/recvmmsg. Both are
@@ -13,10 +13,18 @@
 // what the window alone buys. ping -f runs first and last; the faster of the two is the
 // base of the ratios (the conservative choice on a shared, noisy machine).
 //
+// C floor rows: bench/floor.c, compiled here with cc, does the same work (raw socket, build,
+// checksum, match) with nothing around it: one in flight with sendto/recvmsg, and a window of
+// --batch with sendmmsg/recvmmsg. What vping could reach on this machine, beside what it does.
+//
 // --threads rows: vping with 2 independent flows (PingOptions.threads: 2 workers, 2 raw
 // sockets, 2 ids), so 2 cores, where ping -f uses 1. Beside them, 2 `ping -f` processes at
 // once, so the reader sees what the second core alone buys iputils too.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -84,6 +92,35 @@ function iputilsFlood(ns: string, dst: string, count: number, preload: number, l
     p50Us: null,
     clock: 'kernel RX stamp − gettimeofday before send (µs resolution)',
     note: rtt ? `avg ${rtt[2]} ms (ping prints no median)` : undefined,
+  };
+}
+
+/** bench/floor.c compiled into a temporary directory (null, with the reason, when cc cannot). */
+function compileFloor(): { bin: string; dir: string } | string {
+  const src = fileURLToPath(new URL('../../bench/floor.c', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'vping-floor-'));
+  const bin = join(dir, 'floor');
+  const r = spawnSync('cc', ['-O2', '-o', bin, src], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return `C floor: skipped (cc ${src}: ${r.error?.message ?? r.stderr.trim().split('\n')[0]})`;
+  }
+  return { bin, dir };
+}
+
+/** The C loop's echo/s (first send to last reply). */
+function floorRow(bin: string, ns: string, dst: string, count: number, window: number): Row {
+  const mode = window > 1 ? 'mmsg' : 'sendto';
+  const out = execFileSync('ip', ['netns', 'exec', ns, bin, mode, String(count), String(window), dst], { encoding: 'utf8' });
+  const [, , , got, ns_] = out.trim().split(' ');
+  return {
+    tool: window > 1 ? `C floor, -l ${window} (sendmmsg/recvmmsg)` : 'C floor, one in flight (sendto/recvmsg)',
+    echoes: Number(got),
+    echoPerSec: Number(got) / (Number(ns_) / 1e9),
+    minUs: null,
+    p50Us: null,
+    clock: '—',
+    note: 'bench/floor.c: build, checksum, match; nothing else',
   };
 }
 
@@ -196,6 +233,14 @@ function print(rows: Row[], notes: string[]): void {
       console.log(`${r.tool}: ${ratio(r, base)}× ping -f echo/s (goal ≥ 1.2×), ${ratio(r, same)}× ping -f -l ${BATCH}; kernel min RTT − ping min: ${r.minUs !== null && base.minUs !== null ? (r.minUs - base.minUs).toFixed(2) : '—'} µs (goal within 1 µs; ping's min has 1 µs resolution)`);
     }
   }
+  // issue goals: one in flight at ping's pace; a window near the C floor and past ping's
+  const byTool = (t: string) => rows.find((r) => r.tool === t);
+  const one = byTool('vping -f (one in flight, as ping -f)');
+  const win = byTool(`vping -f -l ${BATCH} (flood defaults)`);
+  const c1 = byTool('C floor, one in flight (sendto/recvmsg)');
+  const cw = byTool(`C floor, -l ${BATCH} (sendmmsg/recvmmsg)`);
+  if (one) console.log(`one in flight: vping ${ratio(one, base)}× ping -f (goal ≥ 1.0), ${ratio(one, c1)}× the C floor`);
+  if (win) console.log(`-l ${BATCH}: vping ${ratio(win, cw)}× the C floor (goal ≥ 0.8), ${ratio(win, same)}× ping -f -l ${BATCH} (goal ≥ 1.5)`);
   console.log(`\nfairness: ping -f keeps ONE probe in flight (its default preload 1), one sendmsg and one recvmsg per echo;`);
   console.log(`  vping -f -l ${BATCH} keeps up to ${BATCH} in flight and moves them with sendmmsg/recvmmsg (one call per batch).`);
   console.log(`  \`ping -f -l ${BATCH}\` is iputils with the same window: compare against it for what vping adds beyond the window.`);
@@ -212,7 +257,7 @@ function print(rows: Row[], notes: string[]): void {
 }
 
 async function longRun(ns: string, dst: string): Promise<void> {
-  const N = 1_000_000;
+  const N = 10_000_000;
   const mib = (b: number) => (b / 1048576).toFixed(1);
   const s = startPing({ destination: dst, netns: ns, count: N, flood: true, preload: BATCH, events: false, floodTicks: true });
   let sent = 0;
@@ -234,7 +279,7 @@ async function longRun(ns: string, dst: string): Promise<void> {
   const later = marks.slice(1);
   const lo = Math.min(...later.map((m) => m.rss));
   const hi = Math.max(...later.map((m) => m.rss));
-  console.log(`  running, from 100,000 on: min ${mib(lo)}, max ${mib(hi)} MiB (spread ${mib(hi - lo)} MiB); first tick ${mib(marks[0].rss)} MiB; after the worker ended ${mib(after)} MiB`);
+  console.log(`  running, from the first tenth on: min ${mib(lo)}, max ${mib(hi)} MiB (spread ${mib(hi - lo)} MiB); first tick ${mib(marks[0].rss)} MiB; after the worker ended ${mib(after)} MiB`);
 }
 
 /** A flood with the engine's sample stream on, read on the main thread as the bench reads it. */
@@ -273,6 +318,16 @@ async function main(): Promise<void> {
     rows.push(vpingRow(await ping({ destination: lab.a2, netns: lab.ns1, count: COUNT, flood: true, preload: BATCH, threads: 2 }), `vping -f -l ${BATCH}/flow, 2 flows on 2 cores`));
     rows.push(await iputilsTwo(lab.ns1, lab.a2, COUNT));
     rows.push(iputilsFlood(lab.ns1, lab.a2, COUNT, BATCH));
+    const floor = compileFloor();
+    if (typeof floor === 'string') notes.push(floor);
+    else {
+      try {
+        rows.push(floorRow(floor.bin, lab.ns1, lab.a2, COUNT, 1));
+        rows.push(floorRow(floor.bin, lab.ns1, lab.a2, COUNT, BATCH));
+      } finally {
+        rmSync(floor.dir, { recursive: true, force: true });
+      }
+    }
     rows.push(iputilsFlood(lab.ns1, lab.a2, COUNT, 1, ', last run'));
     const np = await netPingRow(lab.ns1, lab.a2, Math.min(COUNT, 100_000));
     if (typeof np === 'string') notes.push(np);
