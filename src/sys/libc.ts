@@ -44,7 +44,6 @@ const fn = {
   unshare: libc.func('int unshare(int flags)'),
   fchdir: libc.func('int fchdir(int fd)'),
   getpid: libc.func('int getpid()'),
-  malloc_trim: libc.func('int malloc_trim(size_t pad)'),
   gettid: libc.func('int gettid()'),
   geteuid: libc.func('uint32_t geteuid()'),
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
@@ -307,12 +306,6 @@ export function fchdir(fd: number): void {
   check('fchdir', fn.fchdir(fd));
 }
 export const getpid = (): number => fn.getpid() as number;
-/**
- * glibc's malloc_trim(0): give back to the kernel the free memory of every malloc arena (the
- * main one and each thread's), not only the top of the main heap as free() does. Returns
- * whether any was given back.
- */
-export const mallocTrim = (): boolean => (fn.malloc_trim(0) as number) === 1;
 export const gettid = (): number => fn.gettid() as number;
 export const geteuid = (): number => fn.geteuid() as number;
 export function fcntl(fd: number, cmd: number, arg: number): number {

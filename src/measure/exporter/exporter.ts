@@ -15,7 +15,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { errnoName } from '../../sys/errors.js';
-import { mallocTrim } from '../../sys/libc.js';
 import { listNetnsNames, netnsIdentity } from '../../ns/netns.js';
 import { startPing, type PingSession } from '../../icmp/index.js';
 import type { PingEvent } from '../../icmp/events.js';
@@ -25,9 +24,6 @@ import { bucketBounds, dedupe, globMatch, targetKey, type ExporterConfig, type T
 type Labels = { netns: string; destination: string; size: string };
 
 /** The exporter's metrics in its own registry (with the process's own, as prom-client gives them). */
-/** How often the exporter gives freed heap memory back to the kernel (malloc_trim). */
-const TRIM_MS = 60_000;
-
 export class ExporterMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<keyof Labels>;
@@ -161,7 +157,6 @@ export class Exporter {
   #config: ExporterConfig;
   #server: Server | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #trim: NodeJS.Timeout | null = null;
   /** targets given outright (command line, config file, lab), before the globs' matches */
   #fixed: Target[];
   constructor(config: ExporterConfig, fixed: Target[], private readonly log: (line: string) => void = () => undefined) {
@@ -244,11 +239,6 @@ export class Exporter {
     this.sync();
     this.#timer = setInterval(() => this.sync(), this.#config.rescanS * 1000);
     this.#timer.unref();
-    // The probes' threads free what they allocate, but glibc keeps freed memory in each
-    // thread's arena: a long run's resident size crept up by about 1 MiB a minute (100
-    // targets at 10/s). Give it back to the kernel once a minute.
-    this.#trim = setInterval(() => mallocTrim(), TRIM_MS);
-    this.#trim.unref();
     const a = server.address();
     return typeof a === 'object' && a ? { host: a.address, port: a.port } : { host, port };
   }
@@ -268,7 +258,6 @@ export class Exporter {
   /** Stop every probe and the server. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    if (this.#trim) clearInterval(this.#trim);
     const sessions = [...this.probes.values()].map((p) => p.session).filter((s): s is PingSession => s !== null);
     for (const p of this.probes.values()) p.stop();
     await Promise.allSettled(sessions.map((s) => s.done));
