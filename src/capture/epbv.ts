@@ -167,11 +167,20 @@ export class EpbVecWalker {
     }
   }
 
+  /** The rings seen, with their addresses as [lo, hi] (a merge switches rings run by run: each is read once). */
+  readonly #rings: Buffer[] = [];
+  readonly #ringAddr: number[] = [];
+
   #setRing(bytes: Buffer): void {
     this.#ring = bytes;
-    const ra = bytes.length > 0 ? addressOf(bytes) : 0n;
-    this.#addr[2] = Number(ra & 0xffffffffn);
-    this.#addr[3] = Number(ra >> 32n);
+    let i = this.#rings.indexOf(bytes);
+    if (i < 0) {
+      const ra = bytes.length > 0 ? addressOf(bytes) : 0n;
+      i = this.#rings.push(bytes) - 1;
+      this.#ringAddr.push(Number(ra & 0xffffffffn), Number(ra >> 32n));
+    }
+    this.#addr[2] = this.#ringAddr[2 * i];
+    this.#addr[3] = this.#ringAddr[2 * i + 1];
   }
 
   /** writev the batch (after whatever the writer holds in its own buffer). */

@@ -5,11 +5,12 @@
 // are all out go back to the kernel.
 //
 // A frame is written only when no ring can still hand over an older one. Within a ring frames
-// come in time order, so ring k can still deliver a frame older than T only if T is later
-// than the last frame it delivered and its open block may hold frames from before T — which
-// the kernel's retire timer rules out once T is older than `holdMs`. The merge writes up to
-// min over rings of max(last delivered, now − holdMs): under a flood, both rings deliver all
-// the time and the hold is about one block; an idle ring holds nothing back for long.
+// come in time order, so what ring k has not handed over is in the block the kernel is
+// filling: nothing when that block is empty, else frames from its first frame's time on (read
+// from the block while the kernel writes it: never a later time than the true one) — and in
+// any case nothing older than `holdMs`, by the kernel's retire timer. The merge writes up to
+// the earliest of those bounds over the rings: under a flood the hold is about one block, and
+// an idle ring holds nothing back.
 import type { EpbVecWalker, EpbWalkerOptions } from './epbv.js';
 import { BLOCK, SLL, TP3 } from './tpacket.js';
 
@@ -20,20 +21,27 @@ export interface BlockSource {
   readonly blockSize: number;
   takeBlocks(out: number[]): number;
   releaseBlocks(n: number): void;
+  peekOpen(ts: Uint32Array): 'user' | 'empty' | 'open';
 }
 
 const W_NEXT = TP3.NEXT >>> 2;
 const W_SEC = TP3.SEC >>> 2;
 const W_NSEC = TP3.NSEC >>> 2;
 
-/** One ring's frames taken and not yet written, oldest first, and the blocks that hold them. */
+/**
+ * One ring's frames taken and not yet written, oldest first (a circular queue in typed arrays,
+ * as large as the ring can hold frames: nothing allocated per frame), and the blocks that hold them.
+ */
 class Queue {
-  sec: number[] = [];
-  nsec: number[] = [];
-  blk: number[] = [];
-  idx: number[] = [];
-  pos: number[] = [];
+  readonly sec: Uint32Array;
+  readonly nsec: Uint32Array;
+  readonly blk: Uint32Array;
+  readonly idx: Uint32Array;
+  readonly pos: Uint32Array;
+  readonly mask: number;
+  /** next to write, next free (both grow without bound; the slot is `& mask`) */
   head = 0;
+  tail = 0;
   /** held blocks, oldest first, with the number of queued frames each holds */
   blocks: number[] = [];
   counts: number[] = [];
@@ -42,21 +50,41 @@ class Queue {
   lastSec = -1;
   lastNsec = 0;
   captured = 0;
+  constructor(capacity: number) {
+    let n = 1024;
+    while (n < capacity) n *= 2;
+    this.mask = n - 1;
+    this.sec = new Uint32Array(n);
+    this.nsec = new Uint32Array(n);
+    this.blk = new Uint32Array(n);
+    this.idx = new Uint32Array(n);
+    this.pos = new Uint32Array(n);
+  }
   get size(): number {
-    return this.sec.length - this.head;
+    return this.tail - this.head;
   }
 }
 
 export class RingMerge {
   readonly #q: Queue[];
   readonly #taken: number[] = [];
+  readonly #ts = new Uint32Array(2);
 
   /**
    * `walker` writes the batches (its `opts` are set per run to the ring's `opts[k]`); `holdMs`:
    * how long the kernel may keep a frame in a block it has not handed over.
    */
+  // each ring's memory, read once (the merge switches rings run by run)
+  readonly #words: Uint32Array[];
+  readonly #bytes: Buffer[];
+  readonly #bs: number[];
+
   constructor(readonly rings: readonly BlockSource[], readonly walker: EpbVecWalker, readonly opts: readonly EpbWalkerOptions[], readonly holdMs: number) {
-    this.#q = rings.map(() => new Queue());
+    // a frame takes at least its 16-aligned tpacket3_hdr + sockaddr_ll (80 bytes) in a block
+    this.#q = rings.map((r) => new Queue(Math.ceil(r.bytes.length / 80) + 1));
+    this.#words = rings.map((r) => r.words);
+    this.#bytes = rings.map((r) => r.bytes);
+    this.#bs = rings.map((r) => r.blockSize);
   }
 
   /** Frames written for ring k so far. */
@@ -79,8 +107,9 @@ export class RingMerge {
       const taken = this.#taken;
       taken.length = 0;
       r.takeBlocks(taken);
-      const w = r.words;
-      const bs = r.blockSize;
+      const w = this.#words[k];
+      const bs = this.#bs[k];
+      const m = q.mask;
       for (const blk of taken) {
         const num = w[(blk + BLOCK.NUM_PKTS) >>> 2];
         let p = blk + w[(blk + BLOCK.FIRST_PKT) >>> 2];
@@ -89,11 +118,13 @@ export class RingMerge {
           if ((p & 3) !== 0 || p + TP3.SLL + SLL.SIZE > blk + bs) break; // a lying header: never read outside the block
           const s = w[(p >>> 2) + W_SEC];
           const ns = w[(p >>> 2) + W_NSEC];
-          q.sec.push(s);
-          q.nsec.push(ns);
-          q.blk.push(blk);
-          q.idx.push(i);
-          q.pos.push(p);
+          const t = q.tail & m;
+          q.sec[t] = s;
+          q.nsec[t] = ns;
+          q.blk[t] = blk;
+          q.idx[t] = i;
+          q.pos[t] = p;
+          q.tail++;
           q.lastSec = s;
           q.lastNsec = ns;
           c++;
@@ -120,12 +151,37 @@ export class RingMerge {
     let mNsec = 0;
     if (!final) {
       const t = nowMs - this.holdMs;
-      const tSec = Math.floor(t / 1000);
-      const tNsec = (t - tSec * 1000) * 1e6;
-      for (const q of qs) {
-        const later = q.lastSec > tSec || (q.lastSec === tSec && q.lastNsec > tNsec);
-        const s = later ? q.lastSec : tSec;
-        const ns = later ? q.lastNsec : tNsec;
+      const hSec = Math.floor(t / 1000);
+      const hNsec = Math.round((t - hSec * 1000) * 1e6);
+      // a frame the kernel is adding now has a time a little before now
+      const e = nowMs - 1;
+      const eSec = Math.floor(e / 1000);
+      const eNsec = Math.round((e - eSec * 1000) * 1e6);
+      const ts = this.#ts;
+      for (let k = 0; k < qs.length; k++) {
+        const q = qs[k];
+        // the latest of: the last frame it handed over, now − hold, and what its open block says
+        let s = q.lastSec;
+        let ns = q.lastNsec;
+        if (hSec > s || (hSec === s && hNsec > ns)) {
+          s = hSec;
+          ns = hNsec;
+        }
+        const open = this.rings[k].peekOpen(ts);
+        let oSec = -1;
+        let oNsec = 0;
+        if (open === 'empty') {
+          oSec = eSec;
+          oNsec = eNsec;
+        } else if (open === 'open') {
+          // up to just before its first frame
+          oSec = ts[1] === 0 ? ts[0] - 1 : ts[0];
+          oNsec = ts[1] === 0 ? 999_999_999 : ts[1] - 1;
+        }
+        if (oSec > s || (oSec === s && oNsec > ns)) {
+          s = oSec;
+          ns = oNsec;
+        }
         if (s < mSec || (s === mSec && ns < mNsec)) {
           mSec = s;
           mNsec = ns;
@@ -142,9 +198,10 @@ export class RingMerge {
       let oNsec = 0;
       for (let j = 0; j < qs.length; j++) {
         const q = qs[j];
-        if (q.head >= q.sec.length) continue;
-        const s = q.sec[q.head];
-        const ns = q.nsec[q.head];
+        if (q.head === q.tail) continue;
+        const h = q.head & q.mask;
+        const s = q.sec[h];
+        const ns = q.nsec[h];
         if (s < bSec || (s === bSec && ns < bNsec)) {
           oSec = bSec;
           oNsec = bNsec;
@@ -163,14 +220,18 @@ export class RingMerge {
         oNsec = mNsec;
       }
       const q = qs[k];
-      const blk = q.blk[q.head];
+      const m = q.mask;
+      const h = q.head & m;
+      const blk = q.blk[h];
       let j = q.head + 1;
-      while (j < q.sec.length && q.blk[j] === blk && (q.sec[j] < oSec || (q.sec[j] === oSec && q.nsec[j] <= oNsec))) j++;
-      const r = this.rings[k];
+      for (; j < q.tail; j++) {
+        const x = j & m;
+        if (q.blk[x] !== blk || q.sec[x] > oSec || (q.sec[x] === oSec && q.nsec[x] > oNsec)) break;
+      }
       const w = this.walker;
       w.opts = this.opts[k];
       const before = w.captured;
-      w.walkRange(r.words, r.bytes, blk, blk + r.blockSize, q.idx[q.head], q.pos[q.head], q.idx[j - 1] + 1);
+      w.walkRange(this.#words[k], this.#bytes[k], blk, blk + this.#bs[k], q.idx[h], q.pos[h], q.idx[(j - 1) & m] + 1);
       q.captured += w.captured - before;
       written += j - q.head;
       q.written += j - q.head;
@@ -189,10 +250,6 @@ export class RingMerge {
       this.rings[k].releaseBlocks(done);
       q.blocks.splice(0, done);
       q.counts.splice(0, done);
-      if (q.head > 4096 || q.head === q.sec.length) {
-        for (const a of [q.sec, q.nsec, q.blk, q.idx, q.pos]) a.splice(0, q.head);
-        q.head = 0;
-      }
     }
     return written;
   }

@@ -241,11 +241,36 @@ export class PacketRing implements Disposable {
     return n;
   }
 
+  /**
+   * What the block after the taken ones holds that has not been handed over: 'user' (it was
+   * handed over since the take), 'empty' (the kernel's open block, no frame in it yet), or
+   * 'open' with the timestamp of its first frame in ts[0] (s) and ts[1] (ns). Read while the
+   * kernel writes the block: a frame being added may show a count before its time, and that
+   * time is then an older one (zero, or the block's last round), never a later one.
+   */
+  peekOpen(ts: Uint32Array): 'user' | 'empty' | 'open' {
+    const words = this.#words;
+    const blk = ((this.#cursor + this.#held) % this.blockCount) * this.blockSize;
+    if (this.#held >= this.blockCount || words[(blk + BLOCK.STATUS) >>> 2] & TP_STATUS.USER) return 'user';
+    if (words[(blk + BLOCK.NUM_PKTS) >>> 2] === 0) return 'empty';
+    const p = blk + words[(blk + BLOCK.FIRST_PKT) >>> 2];
+    if ((p & 3) !== 0 || p + TP3.NSEC + 4 > blk + this.blockSize) {
+      ts[0] = 0;
+      ts[1] = 0;
+    } else {
+      ts[0] = words[(p + TP3.SEC) >>> 2];
+      ts[1] = words[(p + TP3.NSEC) >>> 2];
+    }
+    return 'open';
+  }
+
   /** Give the `n` oldest taken blocks back to the kernel. */
   releaseBlocks(n: number): void {
     const words = this.#words;
     const bs = this.blockSize;
     for (let k = 0; k < n && this.#held > 0; k++) {
+      // no frame count left from this round: peekOpen would read it as the open block's
+      words[(this.#cursor * bs + BLOCK.NUM_PKTS) >>> 2] = 0;
       words[(this.#cursor * bs + BLOCK.STATUS) >>> 2] = TP_STATUS.KERNEL;
       this.#cursor = (this.#cursor + 1) % this.blockCount;
       this.#held--;

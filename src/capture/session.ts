@@ -24,6 +24,8 @@ export interface CaptureTarget {
 /** Block retire timeouts (tpacket_req3.tp_retire_blk_tov), ms. */
 export const RETIRE_PRINT_MS = 8;
 export const RETIRE_WRITE_MS = 64;
+/** While the merge holds ring blocks, how often the rings are drained instead of polled, ms. */
+const HELD_POLL_MS = 2;
 
 /** tcpdump -Q: frames received, sent, or both. */
 export type DirectionFilter = 'in' | 'out' | 'inout';
@@ -275,6 +277,7 @@ export class CaptureSession {
     if (m) {
       n = m.take((k) => this.#ports[k].gone || this.#ports[k].ring.closed);
       m.write(false);
+      this.#afterMerge();
     } else {
       for (const p of this.#ports) {
         if (p.gone || p.ring.closed) continue;
@@ -358,18 +361,51 @@ export class CaptureSession {
     }
   }
 
+  /** Wake on each ring's readiness (uv_poll). */
+  #watchAll(): void {
+    for (const p of this.#ports) {
+      if (p.watch || p.gone || p.going || p.ring.closed) continue;
+      p.watch = watchFd(p.ring.fd, (error) => {
+        if (this.#finished) return;
+        if (this.#drainAll() === 0 || error) this.#checkGone();
+      });
+    }
+  }
+
+  #unwatchAll(): void {
+    for (const p of this.#ports) {
+      p.watch?.stop();
+      p.watch = null;
+    }
+  }
+
+  /** a drain scheduled while the merge holds blocks (their rings read as ready all along) */
+  #heldTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * A ring socket polls readable while the block the kernel retired last is ours, so while
+   * the merge holds blocks, poll would wake at once, again and again: drain on a short timer
+   * instead, and go back to poll once nothing is held.
+   */
+  #afterMerge(): void {
+    const m = this.#merge;
+    if (!m || this.#finished) return;
+    if (m.pending > 0) {
+      this.#unwatchAll();
+      this.#heldTimer ??= setTimeout(() => {
+        this.#heldTimer = null;
+        if (!this.#finished) this.#drainAll();
+      }, HELD_POLL_MS);
+    } else if (!this.#heldTimer) this.#watchAll();
+  }
+
   /** Start reading; resolves when -c is reached, every interface is gone, or stop() ends it. */
   run(): Promise<StopReason> {
     if (this.#done) return this.#done;
     this.#done = new Promise<StopReason>((resolve) => {
       this.#resolve = resolve;
     });
-    for (const p of this.#ports) {
-      p.watch = watchFd(p.ring.fd, (error) => {
-        if (this.#finished) return;
-        if (this.#drainAll() === 0 || error) this.#checkGone();
-      });
-    }
+    this.#watchAll();
     // A slow tick: picks up blocks the kernel retired on its timer, notices an interface
     // that vanished (POLLERR ends a uv_poll watch), and keeps the loop alive.
     this.#timer = setInterval(() => {
@@ -420,6 +456,8 @@ export class CaptureSession {
     }
     if (this.#recheck) clearTimeout(this.#recheck);
     this.#recheck = null;
+    if (this.#heldTimer) clearTimeout(this.#heldTimer);
+    this.#heldTimer = null;
     this.#finished = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;

@@ -232,10 +232,18 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     releaseBlocks(n: number): void {
       this.released += n;
     }
+    /** the kernel's open block: empty, or its first frame's time in µs */
+    open: 'empty' | number = 'empty';
+    peekOpen(ts: Uint32Array): 'user' | 'empty' | 'open' {
+      if (this.open === 'empty') return 'empty';
+      ts[0] = 1000;
+      ts[1] = this.open * 1000;
+      return 'open';
+    }
   }
   const frame = (sec: number, nsec: number, seed: number): Frame => ({ sec, nsec, caplen: 60 + (seed % 40), len: 98, pkttype: seed % 2 ? 4 : 0, mac: 82, seed });
 
-  it('interleaves two rings by timestamp, holds what a ring could still precede, and gives blocks back only when written', () => {
+  it('interleaves two rings by timestamp, holds what a ring could still precede (its open block), and gives blocks back only when written', () => {
     // ring a: t = 10, 30, 50, 70 µs; ring b: t = 20, 40 µs (it has delivered up to 40)
     const a = ringOf([10, 30, 50, 70].map((us, i) => frame(1000, us * 1000, i)));
     const b = ringOf([20, 40].map((us, i) => frame(1000, us * 1000, 10 + i)));
@@ -246,13 +254,21 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     const opts = [0, 1].map((ifId) => ({ ifId, keepIn: true, keepOut: true, slow: (() => {}) as FrameHandler }));
     const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133);
     expect(m.take()).toBe(6);
-    // long before the frames' time, b could still hand over anything after 40 µs: 50 and 70 wait
+    // b's open block has frames from 45 µs on: up to just before 45 µs, then 50 and 70 wait
+    // (a clock long before the frames' time: the retire timer rules nothing out)
+    rb.open = 45;
     expect(m.write(false, 0)).toBe(4);
     expect(m.pending).toBe(2);
     expect([ra.released, rb.released]).toEqual([0, 1]);
-    // the end of the capture: the rest
-    expect(m.write(true)).toBe(2);
+    // its first unseen frame is at 60 µs: 50 goes out, 70 waits
+    rb.open = 60;
+    expect(m.write(false, 0)).toBe(1);
+    expect(ra.released).toBe(0);
+    // its open block is empty: nothing of b can come before now − 1 ms, long after 70 µs
+    rb.open = 'empty';
+    expect(m.write(false, 1000 * 1000 + 10)).toBe(1);
     expect([ra.released, rb.released]).toEqual([1, 1]);
+    expect(m.write(true)).toBe(0);
     expect([m.captured(0), m.captured(1)]).toEqual([4, 2]);
     w.close();
     // the file: six records, in time order, each on its interface, bytes as the rings hold them
