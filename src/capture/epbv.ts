@@ -48,6 +48,31 @@ const FRAME_WORDS = HDR_WORDS + 5; // header + pad word + flags (2) + endofopt +
 const EMPTY = new Uint32Array(BLOCK.SIZE >>> 2);
 const NO_LIMIT = 0xffffffff;
 
+/**
+ * A ring of one block of `bs` bytes, handed over (TP_STATUS_USER), full of ping-sized frames
+ * in and out, 1,999 ns apart from `offsetNs` on: what warm-ups walk before a capture starts.
+ */
+export function madeUpBlock(bs: number, offsetNs: number): { ring: Buffer; words: Uint32Array } {
+  const ring = Buffer.alloc(bs);
+  const words = new Uint32Array(ring.buffer, ring.byteOffset, bs >>> 2);
+  const step = (82 + 98 + 15) & ~15;
+  const n = Math.floor((bs - BLOCK.SIZE - step) / step);
+  words[(BLOCK.STATUS) >>> 2] = TP_STATUS.USER;
+  words[(BLOCK.NUM_PKTS) >>> 2] = n;
+  words[(BLOCK.FIRST_PKT) >>> 2] = BLOCK.SIZE;
+  for (let i = 0, p = BLOCK.SIZE; i < n; i++, p += step) {
+    const q = p >>> 2;
+    words[q + W_NEXT] = i + 1 < n ? step : 0;
+    words[q + W_SEC] = 1_700_000_000 + (i >>> 9);
+    words[q + W_NSEC] = i * 1999 + offsetNs;
+    words[q + W_SNAPLEN] = 98;
+    words[q + W_LEN] = 98;
+    words[q + W_MAC] = 82;
+    ring[p + PKTTYPE] = i & 1 ? PACKET_TYPE.OUTGOING : 0;
+  }
+  return { ring, words };
+}
+
 export class EpbVecWalker {
   captured = 0;
   readonly walk: BlockWalker;
@@ -123,23 +148,7 @@ export class EpbVecWalker {
     if (EpbVecWalker.#warmed) return;
     EpbVecWalker.#warmed = true;
     const bs = 256 << 10;
-    const ring = Buffer.alloc(bs);
-    const words = new Uint32Array(ring.buffer, ring.byteOffset, bs >>> 2);
-    const step = (82 + 98 + 15) & ~15;
-    const n = Math.floor((bs - BLOCK.SIZE - step) / step);
-    words[(BLOCK.STATUS) >>> 2] = TP_STATUS.USER;
-    words[(BLOCK.NUM_PKTS) >>> 2] = n;
-    words[(BLOCK.FIRST_PKT) >>> 2] = BLOCK.SIZE;
-    for (let i = 0, p = BLOCK.SIZE; i < n; i++, p += step) {
-      const q = p >>> 2;
-      words[q + W_NEXT] = i + 1 < n ? step : 0;
-      words[q + W_SEC] = 1_700_000_000 + (i >>> 9);
-      words[q + W_NSEC] = i * 1999;
-      words[q + W_SNAPLEN] = 98;
-      words[q + W_LEN] = 98;
-      words[q + W_MAC] = 82;
-      ring[p + PKTTYPE] = i & 1 ? PACKET_TYPE.OUTGOING : 0;
-    }
+    const { ring, words } = madeUpBlock(bs, 0);
     let w: PcapngWriter;
     try {
       w = new PcapngWriter('/dev/null', [{ name: 'warm', linktype: 1, snaplen: 262144 }]);

@@ -183,6 +183,7 @@ export class CaptureSession {
     const dir = this.#opts.direction ?? 'inout';
     // compile the walker before the capture starts (moves ~10 ms of CPU to start-up; saves none)
     if (fast) EpbVecWalker.warm();
+    if (fast && this.#ports.length > 1) RingMerge.warm();
     const wos = this.#ports.map((p, i) => ({ ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler }));
     // several rings into one file: one walker, fed in time order across them (merge.ts)
     const merged = fast && this.#ports.length > 1;

@@ -50,7 +50,7 @@ describePriv('capture stopped by Ctrl-C during a flood', () => {
     const captured = count('captured');
     const received = count('received by filter');
     expect(captured).toHaveLength(2);
-    expect(captured).toEqual(received);
+    expect(captured, err).toEqual(received);
     expect(count('dropped by kernel')).toEqual([0, 0]);
     expect(captured[0] + captured[1]).toBeGreaterThan(1000); // the flood was running when we stopped
     const read = spawnSync('tcpdump', ['-r', file, '-tt', '--nano'], { encoding: 'utf8', maxBuffer: 1 << 28 });

@@ -232,21 +232,46 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     releaseBlocks(n: number): void {
       this.released += n;
     }
-    /** the kernel's open block: empty, or its first frame's time in µs */
+    /** the kernel's open block: empty, or its first frame's time in ms */
     open: 'empty' | number = 'empty';
     peekOpen(ts: Uint32Array): 'user' | 'empty' | 'open' {
       if (this.open === 'empty') return 'empty';
       ts[0] = 1000;
-      ts[1] = this.open * 1000;
+      ts[1] = this.open * 1e6;
       return 'open';
     }
   }
   const frame = (sec: number, nsec: number, seed: number): Frame => ({ sec, nsec, caplen: 60 + (seed % 40), len: 98, pkttype: seed % 2 ? 4 : 0, mac: 82, seed });
 
+  it('puts a frame that two CPUs put into a ring late back into time order, and gives each block back only when all of it is written', () => {
+    // ring a holds 10, 30, 25 (stamped before 30 on another CPU, put in after it), 50 µs; ring b 20 µs
+    const a = ringOf([10, 30, 25, 50].map((us, i) => frame(1000, us * 1000, i)));
+    const b = ringOf([20].map((us, i) => frame(1000, us * 1000, 10 + i)));
+    const ra = new FakeRing(a.ring, a.words);
+    const rb = new FakeRing(b.ring, b.words);
+    const path = join(dir, 'merge-skew.pcapng');
+    const w = new PcapngWriter(path, [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+    const opts = [0, 1].map((ifId) => ({ ifId, keepIn: true, keepOut: true, slow: (() => {}) as FrameHandler }));
+    const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133);
+    expect(m.take()).toBe(5);
+    expect(m.write(true)).toBe(5);
+    expect([ra.released, rb.released]).toEqual([1, 1]);
+    w.close();
+    const fd = openSync(path, 'r');
+    try {
+      const recs = [...openCaptureFd(fd).records()].map((r) => ({ us: Number(r.tsNs % 1_000_000_000n) / 1000, ifId: r.ifId, len: r.data.length }));
+      expect(recs.map((r) => r.us)).toEqual([10, 20, 25, 30, 50]);
+      // each record's bytes are its own frame's (lengths differ by frame)
+      expect(recs.map((r) => r.len)).toEqual([60, 70, 62, 61, 63]);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('interleaves two rings by timestamp, holds what a ring could still precede (its open block), and gives blocks back only when written', () => {
-    // ring a: t = 10, 30, 50, 70 µs; ring b: t = 20, 40 µs (it has delivered up to 40)
-    const a = ringOf([10, 30, 50, 70].map((us, i) => frame(1000, us * 1000, i)));
-    const b = ringOf([20, 40].map((us, i) => frame(1000, us * 1000, 10 + i)));
+    // ring a: t = 10, 30, 50, 70 ms; ring b: t = 20, 40 ms (it has delivered up to 40)
+    const a = ringOf([10, 30, 50, 70].map((ms, i) => frame(1000, ms * 1e6, i)));
+    const b = ringOf([20, 40].map((ms, i) => frame(1000, ms * 1e6, 10 + i)));
     const ra = new FakeRing(a.ring, a.words);
     const rb = new FakeRing(b.ring, b.words);
     const path = join(dir, 'merge.pcapng');
@@ -254,19 +279,19 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     const opts = [0, 1].map((ifId) => ({ ifId, keepIn: true, keepOut: true, slow: (() => {}) as FrameHandler }));
     const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133);
     expect(m.take()).toBe(6);
-    // b's open block has frames from 45 µs on: up to just before 45 µs, then 50 and 70 wait
-    // (a clock long before the frames' time: the retire timer rules nothing out)
+    // b's open block has frames from 45 ms on: up to 1 ms (the skew) before that, so 50 and 70
+    // wait (a clock long before the frames' time: the retire timer rules nothing out)
     rb.open = 45;
     expect(m.write(false, 0)).toBe(4);
     expect(m.pending).toBe(2);
     expect([ra.released, rb.released]).toEqual([0, 1]);
-    // its first unseen frame is at 60 µs: 50 goes out, 70 waits
+    // its first unseen frame is at 60 ms: 50 goes out, 70 waits
     rb.open = 60;
     expect(m.write(false, 0)).toBe(1);
     expect(ra.released).toBe(0);
-    // its open block is empty: nothing of b can come before now − 1 ms, long after 70 µs
+    // its open block is empty: nothing of b can come before now − 1 ms, long after 70 ms
     rb.open = 'empty';
-    expect(m.write(false, 1000 * 1000 + 10)).toBe(1);
+    expect(m.write(false, 1000 * 1000 + 100)).toBe(1);
     expect([ra.released, rb.released]).toEqual([1, 1]);
     expect(m.write(true)).toBe(0);
     expect([m.captured(0), m.captured(1)]).toEqual([4, 2]);
@@ -274,8 +299,8 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     // the file: six records, in time order, each on its interface, bytes as the rings hold them
     const fd = openSync(path, 'r');
     try {
-      const recs = [...openCaptureFd(fd).records()].map((r) => ({ us: Number(r.tsNs % 1_000_000_000n) / 1000, ifId: r.ifId, len: r.data.length }));
-      expect(recs.map((r) => r.us)).toEqual([10, 20, 30, 40, 50, 70]);
+      const recs = [...openCaptureFd(fd).records()].map((r) => ({ ms: Number(r.tsNs % 1_000_000_000n) / 1e6, ifId: r.ifId, len: r.data.length }));
+      expect(recs.map((r) => r.ms)).toEqual([10, 20, 30, 40, 50, 70]);
       expect(recs.map((r) => r.ifId)).toEqual([0, 1, 0, 1, 0, 0]);
       expect(recs.map((r) => r.len)).toEqual([60, 70, 61, 71, 62, 63]);
     } finally {
