@@ -95,7 +95,10 @@ describePriv('vping trace on a real pair', () => {
       // finds the bucket short), and that wait is the queue leg, not the send path
       const later = t.echoes.slice(1);
       for (const e of later) expect(e.segments.queue_ns, `seq ${e.seq}`).toBeGreaterThan(1_000_000);
-      for (const e of later) expect(e.segments.queue_ns).toBeGreaterThan(10 * e.segments.send_path_ns);
+      // taken together (one send can itself wait for room in the socket's small buffer, a few
+      // ms on a busy machine: a CI run saw 6 ms of send path beside 42 ms of queue)
+      const sum = (k: string) => later.reduce((a, e) => a + e.segments[k], 0);
+      expect(sum('queue_ns')).toBeGreaterThan(5 * sum('send_path_ns'));
     } finally {
       execFileSync('tc', ['-n', lab.ns![0], 'qdisc', 'del', 'dev', lab.ifnames![0], 'root']);
     }
