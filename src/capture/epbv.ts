@@ -49,6 +49,24 @@ const EMPTY = new Uint32Array(BLOCK.SIZE >>> 2);
 const NO_LIMIT = 0xffffffff;
 
 /**
+ * Run `round` until a round runs at compiled speed (under an eighth of the first, from the
+ * ninth on; V8 compiles on another thread meanwhile), or `maxRounds`. From the ninth round it
+ * naps 1 ms between rounds, so the compiler thread works rather than the interpreter.
+ */
+export function untilCompiled(round: () => void, maxRounds: number): void {
+  let first = 0;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let r = 0; r < maxRounds; r++) {
+    const t0 = process.hrtime.bigint();
+    round();
+    const dt = Number(process.hrtime.bigint() - t0);
+    if (r === 0) first = dt;
+    else if (r >= 8 && dt * 8 < first) break;
+    if (r >= 8) Atomics.wait(nap, 0, 0, 1);
+  }
+}
+
+/**
  * A ring of one block of `bs` bytes, handed over (TP_STATUS_USER), full of ping-sized frames
  * in and out, 1,999 ns apart from `offsetNs` on: what warm-ups walk before a capture starts.
  */
@@ -158,19 +176,7 @@ export class EpbVecWalker {
     try {
       const opts: EpbWalkerOptions = { ifId: 0, keepIn: true, keepOut: true, slow: () => {} };
       const walker = new EpbVecWalker(w, opts);
-      // until a round runs at compiled speed (V8 compiles on another thread meanwhile),
-      // or maxRounds
-      let first = 0;
-      const nap = new Int32Array(new SharedArrayBuffer(4));
-      for (let r = 0; r < maxRounds; r++) {
-        const t0 = process.hrtime.bigint();
-        walker.walk(words, ring, 0, bs, 0);
-        const dt = Number(process.hrtime.bigint() - t0);
-        if (r === 0) first = dt;
-        else if (r >= 8 && dt * 8 < first) break;
-        // let the compiler thread work rather than walk on in the interpreter
-        if (r >= 8) Atomics.wait(nap, 0, 0, 1);
-      }
+      untilCompiled(() => walker.walk(words, ring, 0, bs, 0), maxRounds);
     } finally {
       w.close();
     }
