@@ -1,4 +1,4 @@
-// Running one ping as the CLI prints it (iputils ping's lines, or one JSON document): the
+// Running one ping as the CLI prints it (iputils ping's lines, or its JSON lines): the
 // `ping` command, `lab ping` and `demo` all go through runPing, which returns the exit status
 // rather than setting it, so a caller running several decides what the process exits with.
 import { fail } from './run.js';
