@@ -132,9 +132,16 @@ export class RingMerge {
     }
   }
 
-  /** Frames written for ring k so far. */
+  /** Frames written for ring k (since the last takeCaptured). */
   captured(k: number): number {
     return this.#q[k].captured;
+  }
+
+  /** Frames written for ring k since the last call (the session adds them to its counts). */
+  takeCaptured(k: number): number {
+    const n = this.#q[k].captured;
+    this.#q[k].captured = 0;
+    return n;
   }
 
   /** Frames taken and not yet written (held in the rings). */

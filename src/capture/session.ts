@@ -114,7 +114,6 @@ export class CaptureSession {
   #finished = false;
   #pending: CapturedFrame[] = [];
   #merge: RingMerge | null = null;
-  #mergeCounted: number[] = [];
   #vlanScratch = Buffer.allocUnsafeSlow(PCAP_MAX_SNAPLEN + 4);
   readonly startedNs = { sec: 0, nsec: 0 };
 
@@ -201,8 +200,7 @@ export class CaptureSession {
   #takeFast(): void {
     const m = this.#merge;
     if (m) {
-      this.#ports.forEach((p, i) => (p.captured += m.captured(i) - (this.#mergeCounted[i] ?? 0)));
-      this.#mergeCounted = this.#ports.map((_, i) => m.captured(i));
+      this.#ports.forEach((p, i) => (p.captured += m.takeCaptured(i)));
     }
     for (const p of this.#ports) {
       if (p.fast) {
