@@ -21,7 +21,6 @@ const RENAME: Record<string, string> = {
   len: 'lenBytes',
   caplen: 'caplenBytes',
   echoPerSec: 'echoPerS',
-  if: 'interface',
 };
 
 const snake = (k: string): string => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
