@@ -14,8 +14,19 @@ import { EFD_CLOEXEC, EFD_NONBLOCK, close, eventfd } from '../sys/libc.js';
 import { withPrivateNetns } from '../ns/netns.js';
 import { CTL, Engine, type EngineConfig, type EngineSink } from './engine-core.js';
 
-/** Echoes the warm-up sends: enough for V8 to optimise the loop, the send and the receive path. */
-export const WARM_ECHOES = 4000;
+/**
+ * The warm-up's rounds, each a fresh engine: enough echoes for V8 to optimise the loop, the
+ * send and the receive path. One round is not enough: the branches an engine takes only on
+ * its first call (the first send, the first turn, the first reply's checksum over a new
+ * buffer, the first sample) run before V8 has given the function a feedback vector, so the
+ * compiled code has never seen them, and the real run's first echo took each of them and
+ * threw that code away (five functions, `--trace-deopt`), to run interpreted again for its
+ * first thousands of echoes. A second engine takes those branches with feedback recorded:
+ * its own deopts are paid in the warm-up, and its echoes compile the code again with them.
+ */
+export const WARM_ROUNDS = [1500, 3000];
+/** Echoes the warm-up sends in all. */
+export const WARM_ECHOES = WARM_ROUNDS.reduce((a, b) => a + b);
 
 const dropAll: EngineSink = {
   ready: () => undefined,
@@ -31,14 +42,20 @@ const dropAll: EngineSink = {
  */
 export function warmEngine(cfg: EngineConfig): number {
   const dest = cfg.family === 4 ? [127, 0, 0, 1] : [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-  const warm: EngineConfig = { ...cfg, netns: null, dest, iface: null, source: null, count: WARM_ECHOES, deadlineMs: 0, lingerMs: 0 };
   const r = withPrivateNetns(() => {
     let wake = -1;
     let engine: Engine | null = null;
     try {
       wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-      engine = new Engine(warm, new Int32Array(new SharedArrayBuffer(CTL.SIZE * 4)), wake);
-      return engine.run(dropAll).received;
+      let received = 0;
+      for (const count of WARM_ROUNDS) {
+        const warm: EngineConfig = { ...cfg, netns: null, dest, iface: null, source: null, count, deadlineMs: 0, lingerMs: 0 };
+        engine = new Engine(warm, new Int32Array(new SharedArrayBuffer(CTL.SIZE * 4)), wake);
+        received += engine.run(dropAll).received;
+        engine.close();
+        engine = null;
+      }
+      return received;
     } catch {
       // a warm-up that failed (an odd kernel, lo refusing) costs the run nothing but its
       // speed; a failure to come back from the private namespace is not caught here, and
