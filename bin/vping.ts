@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The vping command: parse with commander, call the library, print. No logic here.
 // Global options come before the command, as with `ip -n NS -j ...`.
+import './prestart.js';
 import { Command, CommanderError } from 'commander';
 import { fail } from './run.js';
 import { isVpingError } from '../src/sys/errors.js';

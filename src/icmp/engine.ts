@@ -3,7 +3,6 @@
 // and stop it. The worker itself enters the namespace to open its socket.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VpingError, errorFromRecord } from '../sys/errors.js';
 import { EFD_CLOEXEC, EFD_NONBLOCK, close, eventfd, writeSoft } from '../sys/libc.js';
@@ -11,13 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { CTL, checkConfig, type EngineConfig, type EngineMessage } from './engine-core.js';
 import type { FloodTick, PingEvent, ReadyInfo } from './events.js';
 import { MAX_THREADS } from './options.js';
+import { takeSpare, workerPlaces } from './spare.js';
 import { mergeFlows, type FlowParts, type Stats } from './stats.js';
 
 /** The compiled worker: beside this file, or in dist/ when running from the TypeScript sources. */
 export function workerPath(name = 'worker.js'): string {
-  const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  const [here, dist] = workerPlaces(name);
   if (existsSync(here)) return here;
-  const dist = fileURLToPath(new URL(`../../dist/src/icmp/${name}`, import.meta.url));
   if (existsSync(dist)) return dist;
   throw new VpingError('ENOENT', `the engine worker is not built (no ${here} or ${dist}): run npx tsc -p .`);
 }
@@ -98,7 +97,8 @@ function startWorker(cfg: EngineConfig, h: WorkerHandlers, gate?: SharedArrayBuf
   };
   let worker: Worker;
   try {
-    worker = new Worker(path, { workerData: { cfg, ctl: sab, wakeFd, gate } });
+    const data = { cfg, ctl: sab, wakeFd, gate };
+    worker = takeSpare(data) ?? new Worker(path, { workerData: data });
   } catch (e) {
     close(wakeFd);
     throw e;

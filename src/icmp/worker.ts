@@ -1,9 +1,10 @@
 // The engine's thread: opens its socket inside the namespace on this thread (withNetns),
 // runs the loop, and posts events, ticks and the final statistics to the main thread.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { errorRecord, isVpingError } from '../sys/errors.js';
 import { Engine, type EngineConfig, type EngineMessage, type EngineSink } from './engine-core.js';
 import { warmEngine } from './warm.js';
+import { SPARE, type DeferredData } from './spare.js';
 
 interface Data {
   cfg: EngineConfig;
@@ -16,7 +17,18 @@ interface Data {
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs only as a worker thread');
 const post = (m: EngineMessage) => port.postMessage(m);
-const { cfg, ctl, wakeFd, gate } = workerData as Data;
+/** A spare (spare.ts) waits here, its modules loaded, until a run hands it its config. */
+function deferred(d: DeferredData['deferred']): Data {
+  const go = new Int32Array(d.go);
+  Atomics.store(go, SPARE.LOADED, 1);
+  Atomics.notify(go, SPARE.LOADED);
+  while (Atomics.load(go, SPARE.GO) === 0) Atomics.wait(go, SPARE.GO, 0, 1000);
+  const m = receiveMessageOnPort(d.port);
+  if (!m) throw new Error('the spare engine worker was woken without its config');
+  d.port.close();
+  return m.message as Data;
+}
+const { cfg, ctl, wakeFd, gate } = 'deferred' in workerData ? deferred((workerData as DeferredData).deferred) : (workerData as Data);
 
 let engine: Engine | null = null;
 try {
