@@ -199,6 +199,11 @@ async function soak(t: Tool): Promise<void> {
     const lo = Math.min(...half.map((r) => r.rss));
     const hi = Math.max(...half.map((r) => r.rss));
     process.stdout.write(`second half (${half[0].min.toFixed(1)}–${last.min.toFixed(1)} min): RSS ${lo.toFixed(1)}–${hi.toFixed(1)} MiB, slope ${slope >= 0 ? '+' : ''}${slope.toFixed(2)} MiB/min (${((slope * 60) / my * 100).toFixed(1)}% of its mean per hour)\n`);
+    // V8's heaps swing in long saw-teeth (an old generation collected every several minutes),
+    // so a slope over part of one tooth says little: the band each quarter spans does
+    const q = (k: number) => rows.filter((r) => r.min >= (last.min * k) / 4 && r.min <= (last.min * (k + 1)) / 4);
+    const bands = [0, 1, 2, 3].map(q).filter((b) => b.length).map((b) => `${Math.min(...b.map((r) => r.rss)).toFixed(0)}–${Math.max(...b.map((r) => r.rss)).toFixed(0)}`);
+    process.stdout.write(`RSS band by quarter of the soak, MiB: ${bands.join(', ')}\n`);
   }
 }
 
