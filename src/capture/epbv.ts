@@ -15,7 +15,7 @@ import { IOV_MAX, writevAll } from '../sys/iov.js';
 import { IOVEC } from '../sys/socket.js';
 import { EPB, EPB_OPT, BT } from '../pcap/format.js';
 import { nsHalves, PcapngWriter } from '../pcap/writer.js';
-import type { BlockWalker, FrameHandler } from './ring.js';
+import { PacketRing, type BlockWalker, type FrameHandler } from './ring.js';
 import { SLL, TP3, TP_STATUS, BLOCK, PACKET_TYPE } from './tpacket.js';
 
 export interface EpbWalkerOptions {
@@ -46,7 +46,6 @@ export const VEC_FRAMES = (IOV_MAX - 1) >>> 1;
 const HDR_WORDS = EPB.DATA >>> 2; // 7
 const FRAME_WORDS = HDR_WORDS + 5; // header + pad word + flags (2) + endofopt + total
 const EMPTY = new Uint32Array(BLOCK.SIZE >>> 2);
-const NO_LIMIT = 0xffffffff;
 
 /**
  * Run `round` until a round runs at compiled speed (under an eighth of the first, from the
@@ -67,28 +66,80 @@ export function untilCompiled(round: () => void, maxRounds: number): void {
 }
 
 /**
- * A ring of one block of `bs` bytes, handed over (TP_STATUS_USER), full of ping-sized frames
- * in and out, 1,999 ns apart from `offsetNs` on: what warm-ups walk before a capture starts.
+ * Fill the block at `blk` (of `bs` bytes) of a made-up ring with ping-sized frames, in and out,
+ * and hand it over (TP_STATUS_USER): what warm-ups walk before a capture starts. Frame i is
+ * stamped `period`·⌊i / offsets.length⌋ + offsets[i mod offsets.length] ns after (sec, nsec)
+ * (the offsets below `period`). Returns the frames.
  */
-export function madeUpBlock(bs: number, offsetNs: number): { ring: Buffer; words: Uint32Array } {
-  const ring = Buffer.alloc(bs);
-  const words = new Uint32Array(ring.buffer, ring.byteOffset, bs >>> 2);
+export function madeUpFrames(words: Uint32Array, ring: Buffer, blk: number, bs: number, sec: number, nsec: number, period: number, offsets: readonly number[]): number {
   const step = (82 + 98 + 15) & ~15;
   const n = Math.floor((bs - BLOCK.SIZE - step) / step);
-  words[(BLOCK.STATUS) >>> 2] = TP_STATUS.USER;
-  words[(BLOCK.NUM_PKTS) >>> 2] = n;
-  words[(BLOCK.FIRST_PKT) >>> 2] = BLOCK.SIZE;
-  for (let i = 0, p = BLOCK.SIZE; i < n; i++, p += step) {
+  words[(blk + BLOCK.NUM_PKTS) >>> 2] = n;
+  words[(blk + BLOCK.FIRST_PKT) >>> 2] = BLOCK.SIZE;
+  for (let i = 0, p = blk + BLOCK.SIZE; i < n; i++, p += step) {
     const q = p >>> 2;
+    const t = nsec + period * Math.floor(i / offsets.length) + offsets[i % offsets.length];
     words[q + W_NEXT] = i + 1 < n ? step : 0;
-    words[q + W_SEC] = 1_700_000_000 + (i >>> 9);
-    words[q + W_NSEC] = i * 1999 + offsetNs;
+    words[q + W_SEC] = sec + Math.floor(t / 1e9);
+    words[q + W_NSEC] = t % 1e9;
     words[q + W_SNAPLEN] = 98;
     words[q + W_LEN] = 98;
     words[q + W_MAC] = 82;
     ring[p + PKTTYPE] = i & 1 ? PACKET_TYPE.OUTGOING : 0;
   }
+  words[(blk + BLOCK.STATUS) >>> 2] = TP_STATUS.USER;
+  return n;
+}
+
+/** A made-up ring of one block of `bs` bytes, handed over, full of frames 1,999 ns apart from `offsetNs` on. */
+export function madeUpBlock(bs: number, offsetNs: number): { ring: Buffer; words: Uint32Array } {
+  const ring = Buffer.alloc(bs);
+  const words = new Uint32Array(ring.buffer, ring.byteOffset, bs >>> 2);
+  madeUpFrames(words, ring, 0, bs, 1_700_000_000, offsetNs, 1999, [0]);
   return { ring, words };
+}
+
+/**
+ * One ring's frames taken and not yet written, in time order: a circular queue in typed
+ * arrays, as large as the ring can hold frames, so nothing is allocated per frame. A merge
+ * across rings (merge.ts) fills it and EpbVecWalker.emitQueued writes from it.
+ */
+export class FrameQueue {
+  /** per frame: its time as ns after the merge's base second (exact in a double) */
+  readonly key: Float64Array;
+  /** per frame: the offset of its tpacket3_hdr in the ring */
+  readonly pos: Uint32Array;
+  /** per frame: the index of its block in the ring */
+  readonly blk: Uint32Array;
+  readonly mask: number;
+  /** next to write, next free (both grow without bound; the slot is `& mask`) */
+  head = 0;
+  tail = 0;
+  /** per block of the ring: its frames in the queue (a block goes back to the kernel at 0) */
+  readonly left: Int32Array;
+  /** frames written to the batch (the merge takes the count) */
+  captured = 0;
+  /** the ring's address, as u32 halves */
+  readonly addrLo: number;
+  readonly addrHi: number;
+
+  constructor(readonly words: Uint32Array, readonly bytes: Buffer, blockCount: number, readonly opts: EpbWalkerOptions) {
+    // a frame takes at least its 16-aligned tpacket3_hdr + sockaddr_ll (80 bytes) in a block
+    let n = 1024;
+    while (n < Math.ceil(bytes.length / 80) + 1) n *= 2;
+    this.mask = n - 1;
+    this.key = new Float64Array(n);
+    this.pos = new Uint32Array(n);
+    this.blk = new Uint32Array(n);
+    this.left = new Int32Array(blockCount);
+    const a = bytes.length > 0 ? addressOf(bytes) : 0n;
+    this.addrLo = Number(a & 0xffffffffn);
+    this.addrHi = Number(a >> 32n);
+  }
+
+  get size(): number {
+    return this.tail - this.head;
+  }
 }
 
 export class EpbVecWalker {
@@ -111,7 +162,7 @@ export class EpbVecWalker {
   #at = 0;
   #pos = 0;
 
-  /** The ring's options: a merge across rings shares one walker (and its batch) and sets them per run. */
+  /** The ring's options. */
   opts: EpbWalkerOptions;
 
   constructor(readonly writer: PcapngWriter, opts: EpbWalkerOptions) {
@@ -125,7 +176,7 @@ export class EpbVecWalker {
       let p = blk + words[(blk + BLOCK.FIRST_PKT) >>> 2];
       // #run stops when the batch is full or a frame needs the slow path; the writev
       // happens here, outside the loop
-      while (this.#run(words, bytes, blk, end, skip, i, p, NO_LIMIT)) {
+      while (this.#run(words, bytes, blk, end, skip, i, p)) {
         this.#flush();
         i = this.#at | 0;
         p = this.#pos | 0;
@@ -133,21 +184,153 @@ export class EpbVecWalker {
       this.#flush(); // before the block goes back to the kernel
       return this.#at > skip ? this.#at - skip : 0;
     };
-    this.#run(EMPTY, Buffer.alloc(0), 0, BLOCK.SIZE, 0, 0, BLOCK.SIZE, NO_LIMIT);
+    this.#run(EMPTY, Buffer.alloc(0), 0, BLOCK.SIZE, 0, 0, BLOCK.SIZE);
   }
 
   /**
-   * Add frames [i, iEnd) of a block, the first at offset p, to the batch (a merge across rings
-   * calls this run by run, in time order; it sets `opts` to the ring's first). The batch is
-   * written when full; the caller writes the rest with flush() before the block goes back.
+   * Add the queues' frames to the batch in time order across them, up to `mark` (a key; the
+   * frames of one key go in queue order), writing it whenever it is full. Each frame counts
+   * itself off its block's `left`. The caller writes the rest with flush() before a block
+   * goes back. The frames were checked when queued (the header and the bytes inside their
+   * block, the direction kept). Returns the frames taken from the queues.
    */
-  walkRange(words: Uint32Array, bytes: Buffer, blk: number, end: number, i: number, p: number, iEnd: number): void {
-    if (bytes !== this.#ring) this.#setRing(bytes);
-    while (this.#run(words, bytes, blk, end, 0, i, p, iEnd)) {
-      this.#flush();
-      i = this.#at | 0;
-      p = this.#pos | 0;
+  emitQueued(qs: readonly FrameQueue[], mark: number): number {
+    const sw = this.#sw;
+    const iw = this.#iw;
+    const sLo = this.#addr[0];
+    const sHi = this.#addr[1];
+    const tsc = this.#tsCache;
+    let sec0 = tsc[0];
+    let hi0 = tsc[1];
+    let lo0 = tsc[2];
+    let frames = this.#frames;
+    let niov = this.#niov;
+    let so = this.#so;
+    let bytes = this.#bytes;
+    let taken = 0;
+    for (;;) {
+      // the queue whose next frame is oldest, and the oldest next frame of the others
+      let k = -1;
+      let best = Infinity;
+      let other = Infinity;
+      for (let j = 0; j < qs.length; j++) {
+        const q = qs[j];
+        if (q.head === q.tail) continue;
+        const key = q.key[q.head & q.mask];
+        if (key < best) {
+          other = best;
+          best = key;
+          k = j;
+        } else if (key < other) other = key;
+      }
+      if (k < 0 || best > mark) break;
+      // a run: queue k's frames up to the others' next and the mark
+      const until = other < mark ? other : mark;
+      const q = qs[k];
+      const { key, pos, blk, left, mask, words: rw, bytes: rb, addrLo: rLo, addrHi: rHi } = q;
+      const { ifId, slow } = q.opts;
+      let h = q.head;
+      let n = 0;
+      do {
+        const x = h & mask;
+        const p = pos[x];
+        const r = p >>> 2;
+        const caplen = rw[r + W_SNAPLEN];
+        const s = p + (rw[r + W_MAC] & 0xffff);
+        const pkttype = rb[p + PKTTYPE];
+        const status = rw[r + W_STATUS];
+        if (status & TP_STATUS.VLAN_VALID) {
+          // the slow path writes through the writer's buffer: the batch goes first
+          if (frames !== 0) {
+            this.#frames = frames;
+            this.#niov = niov;
+            this.#so = so;
+            this.#bytes = bytes;
+            this.#flush();
+            frames = niov = so = bytes = 0;
+          }
+          const vlan = rw[(p + TP3.VLAN_TCI) >>> 2] & 0xffff;
+          const tpid = status & TP_STATUS.VLAN_TPID_VALID ? rw[(p + TP3.VLAN_TPID) >>> 2] & 0xffff : 0x8100;
+          slow(rb, s, caplen, rw[r + W_LEN], rw[r + W_SEC], rw[r + W_NSEC], pkttype, vlan, tpid);
+        } else {
+          if (frames === VEC_FRAMES) {
+            this.#frames = frames;
+            this.#niov = niov;
+            this.#so = so;
+            this.#bytes = bytes;
+            this.#flush();
+            frames = niov = so = bytes = 0;
+          }
+          const pad = (4 - (caplen & 3)) & 3;
+          const total = EPB_FIXED + caplen + pad;
+          const sec = rw[r + W_SEC];
+          if (sec !== sec0) {
+            nsHalves(sec, 0, this.#ts);
+            sec0 = sec;
+            hi0 = this.#ts[0];
+            lo0 = this.#ts[1];
+          }
+          const lo = lo0 + rw[r + W_NSEC];
+          // the header, at the end of the open segment (or opening the batch's first)
+          let c: number;
+          if (niov === 0) {
+            const a = sLo + (so << 2);
+            iw[0] = a;
+            iw[1] = sHi + (a >= TWO32 ? 1 : 0);
+            iw[2] = EPB.DATA;
+            iw[3] = 0;
+            niov = 1;
+          } else {
+            c = (niov - 1) << 2;
+            iw[c + 2] += EPB.DATA;
+          }
+          sw[so] = BT.EPB;
+          sw[so + 1] = total;
+          sw[so + 2] = ifId;
+          sw[so + 3] = hi0 + (lo >= TWO32 ? 1 : 0);
+          sw[so + 4] = lo;
+          sw[so + 5] = caplen;
+          sw[so + 6] = rw[r + W_LEN];
+          so += HDR_WORDS;
+          // the frame, where it lies in the ring
+          c = niov << 2;
+          const fa = rLo + s;
+          iw[c] = fa;
+          iw[c + 1] = rHi + (fa >= TWO32 ? 1 : 0);
+          iw[c + 2] = caplen;
+          iw[c + 3] = 0;
+          // padding, epb_flags, opt_endofopt and total length: a new open segment
+          sw[so] = 0;
+          sw[so + 1] = FLAGS_OPT;
+          sw[so + 2] = pkttype === PACKET_TYPE.OUTGOING ? 2 : pkttype <= 3 ? 1 : 0;
+          sw[so + 3] = 0;
+          sw[so + 4] = total;
+          const ta = sLo + ((so + 1) << 2) - pad;
+          iw[c + 4] = ta;
+          iw[c + 5] = sHi + (ta >= TWO32 ? 1 : 0);
+          iw[c + 6] = pad + 16;
+          iw[c + 7] = 0;
+          so += 5;
+          niov += 2;
+          frames++;
+          bytes += total;
+          n++;
+        }
+        left[blk[x]]--;
+        h++;
+      } while (h !== q.tail && key[h & mask] <= until);
+      taken += h - q.head;
+      q.head = h;
+      q.captured += n;
     }
+    this.#frames = frames;
+    this.#niov = niov;
+    this.#so = so;
+    this.#bytes = bytes;
+    tsc[0] = sec0;
+    tsc[1] = hi0;
+    tsc[2] = lo0;
+    return taken;
   }
 
   /** Write what the batch holds. */
@@ -157,16 +340,18 @@ export class EpbVecWalker {
 
   static #warmed = false;
   /**
-   * Walk a made-up block of ping-sized frames, in and out, into /dev/null until V8 has
+   * Walk a made-up ring of ping-sized frames, in and out, into /dev/null until V8 has
    * compiled #run: the compile (about 8 ms of CPU) and the slow interpreted first
    * thousands of frames then happen before the capture starts, not during the first
-   * burst of traffic. It moves CPU to start-up; it saves none. Once per process.
+   * burst of traffic. The ring is a PacketRing over plain memory, drained as a capture
+   * drains one, so the feedback V8 compiles from is a capture's. It moves CPU to
+   * start-up; it saves none. Once per process.
    */
   static warm(maxRounds = 400): void {
     if (EpbVecWalker.#warmed) return;
     EpbVecWalker.#warmed = true;
     const bs = 256 << 10;
-    const { ring, words } = madeUpBlock(bs, 0);
+    const ring = PacketRing.overMemory(Buffer.alloc(bs), bs);
     let w: PcapngWriter;
     try {
       w = new PcapngWriter('/dev/null', [{ name: 'warm', linktype: 1, snaplen: 262144 }]);
@@ -176,13 +361,17 @@ export class EpbVecWalker {
     try {
       const opts: EpbWalkerOptions = { ifId: 0, keepIn: true, keepOut: true, slow: () => {} };
       const walker = new EpbVecWalker(w, opts);
-      untilCompiled(() => walker.walk(words, ring, 0, bs, 0), maxRounds);
+      let sec = 1_700_000_000;
+      untilCompiled(() => {
+        madeUpFrames(ring.words, ring.bytes, 0, bs, sec++, 0, 1999, [0]);
+        ring.drainBlocks(walker.walk);
+      }, maxRounds);
     } finally {
       w.close();
     }
   }
 
-  /** The rings seen, with their addresses as [lo, hi] (a merge switches rings run by run: each is read once). */
+  /** The rings seen, with their addresses as [lo, hi] (each is read once). */
   readonly #rings: Buffer[] = [];
   readonly #ringAddr: number[] = [];
 
@@ -218,7 +407,7 @@ export class EpbVecWalker {
    * Walk frames [i, num) of the block from offset p into the batch. Returns true when it
    * stopped early: the batch is full, or frame #at needs the slow path after a flush.
    */
-  #run(rw: Uint32Array, rb: Buffer, blk: number, end: number, skip: number, i: number, p: number, limit: number): boolean {
+  #run(rw: Uint32Array, rb: Buffer, blk: number, end: number, skip: number, i: number, p: number): boolean {
     const { ifId, keepIn, keepOut, slow } = this.opts;
     const sw = this.#sw;
     const iw = this.#iw;
@@ -236,7 +425,7 @@ export class EpbVecWalker {
     let so = this.#so;
     let bytes = this.#bytes;
     let stop = false;
-    const num = Math.min(rw[(blk + BLOCK.NUM_PKTS) >>> 2], limit);
+    const num = rw[(blk + BLOCK.NUM_PKTS) >>> 2];
     for (; i < num; i++) {
       if ((p & 3) !== 0 || p + HDR_MIN > end) break;
       const q = p >>> 2;

@@ -75,7 +75,7 @@ export class PacketRing implements Disposable {
   #closed = false;
   readonly #statsBuf = Buffer.alloc(STATS3.SIZE);
 
-  private constructor(fd: number, ifIndex: number, label: string, addr: bigint, blockSize: number, blockCount: number, retireMs: number) {
+  private constructor(fd: number, ifIndex: number, label: string, addr: bigint, blockSize: number, blockCount: number, retireMs: number, mem: Buffer | null = null) {
     this.fd = fd;
     this.ifIndex = ifIndex;
     this.label = label;
@@ -84,7 +84,7 @@ export class PacketRing implements Disposable {
     this.blockCount = blockCount;
     this.retireMs = retireMs;
     this.#mapLen = blockSize * blockCount;
-    this.#buf = Buffer.from(view(addr, this.#mapLen));
+    this.#buf = mem ?? Buffer.from(view(addr, this.#mapLen));
     this.#dv = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#words = new Uint32Array(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength >>> 2);
   }
@@ -143,6 +143,19 @@ export class PacketRing implements Disposable {
       if (fd >= 0) close(fd);
       throw e;
     }
+  }
+
+  /**
+   * A ring over plain memory, with no socket: the blocks are "handed over" by whoever writes
+   * their status word. Warm-ups walk one through the very code (and the same hidden class) a
+   * capture runs, so V8's feedback is a real ring's, and the capture's first frames meet
+   * compiled code that nothing of the warm-up's makes it throw away.
+   */
+  static overMemory(mem: Buffer, blockSize: number, retireMs = 8): PacketRing {
+    if (blockSize % 16 !== 0 || blockSize <= 0 || mem.length % blockSize !== 0 || mem.byteOffset % 4 !== 0) {
+      throw new VpingError('EINVAL', `ring memory of ${mem.length} bytes is not whole blocks of ${blockSize}`);
+    }
+    return new PacketRing(-1, 0, 'memory', 0n, blockSize, mem.length / blockSize, retireMs, mem);
   }
 
   /**
@@ -279,7 +292,7 @@ export class PacketRing implements Disposable {
 
   /** Cumulative kernel counts (PACKET_STATISTICS resets on each read; this adds them up). */
   stats(): RingStats {
-    if (!this.#closed) {
+    if (!this.#closed && this.fd >= 0) {
       const b = getsockopt(this.fd, SOL_PACKET, PACKET.STATISTICS, STATS3.SIZE, 'getsockopt(PACKET_STATISTICS)');
       this.#packets += b.readUInt32LE(STATS3.PACKETS);
       this.#drops += b.readUInt32LE(STATS3.DROPS);
@@ -290,7 +303,7 @@ export class PacketRing implements Disposable {
 
   /** The socket's pending error (SO_ERROR): ENETDOWN when the interface went away. */
   pendingError(): number {
-    if (this.#closed) return 0;
+    if (this.#closed || this.fd < 0) return 0;
     return getsockopt(this.fd, SOL_SOCKET, SO_ERROR, 4, 'getsockopt(SO_ERROR)').readInt32LE(0);
   }
 
@@ -302,6 +315,7 @@ export class PacketRing implements Disposable {
     if (this.#closed) return;
     this.stats();
     this.#closed = true;
+    if (this.fd < 0) return; // over plain memory: nothing mapped, no socket
     munmap(this.#addr, this.#mapLen);
     close(this.fd);
   }

@@ -274,8 +274,9 @@ export class CaptureSession {
     let n = 0;
     const m = this.#merge;
     if (m) {
-      n = m.take((k) => this.#ports[k].gone || this.#ports[k].ring.closed);
-      m.write(false);
+      this.#ports.forEach((p, k) => (m.off[k] = p.gone || p.ring.closed ? 1 : 0));
+      n = m.take();
+      m.write(false, Date.now());
       this.#afterMerge();
     } else {
       for (const p of this.#ports) {
@@ -446,7 +447,7 @@ export class CaptureSession {
     // and the frames held back for the merge (their writes can fail too: a full disk)
     if (reason !== 'error') {
       try {
-        this.#merge?.write(true);
+        this.#merge?.write(true, Date.now());
         this.#emit(true);
       } catch (e) {
         this.error = e instanceof Error ? e : new Error(String(e));

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EpbVecWalker, EpbVecWalker as EpbWalker, VEC_FRAMES } from '../../src/capture/epbv.js';
-import type { FrameHandler } from '../../src/capture/ring.js';
+import { EpbVecWalker, EpbVecWalker as EpbWalker, VEC_FRAMES, madeUpFrames } from '../../src/capture/epbv.js';
+import { PacketRing, type FrameHandler } from '../../src/capture/ring.js';
 import { PcapngWriter } from '../../src/pcap/writer.js';
 import { RingMerge, type BlockSource } from '../../src/capture/merge.js';
 import { openCaptureFd } from '../../src/pcap/reader.js';
@@ -220,6 +220,7 @@ describe('EpbVecWalker (zero-copy pcapng hot path)', () => {
 describe('RingMerge (several rings into one file, in time order, zero-copy)', () => {
   class FakeRing implements BlockSource {
     readonly blockSize = BS;
+    readonly blockCount = 2;
     released = 0;
     #given = false;
     constructor(readonly bytes: Buffer, readonly words: Uint32Array) {}
@@ -243,6 +244,50 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
   }
   const frame = (sec: number, nsec: number, seed: number): Frame => ({ sec, nsec, caplen: 60 + (seed % 40), len: 98, pkttype: seed % 2 ? 4 : 0, mac: 82, seed });
 
+  it('writes what the generic path writes, in time order across the rings: directions kept per ring, VLAN frames by the slow path, more than one writev', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ ring: fc.integer({ min: 0, max: 1 }), gapNs: fc.integer({ min: 1, max: 3_000_000_000 }), caplen: fc.integer({ min: 1, max: 100 }), out: fc.boolean(), vlan: fc.integer({ min: 0, max: 40 }) }), { maxLength: 640 }),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        (spec, keep) => {
+          // times strictly increasing over both rings, from 1,000 s on
+          let t = 1000e9;
+          const all = spec.map((f, i) => {
+            t += f.gapNs;
+            const frame: Frame = { sec: Math.floor(t / 1e9), nsec: t % 1e9, caplen: f.caplen, len: f.caplen + 3, pkttype: f.out ? 4 : i % 4, mac: 82, seed: i, ...(f.vlan === 0 ? { vlan: i & 0xfff } : {}) };
+            return { ring: f.ring, frame };
+          });
+          const per = [0, 1].map((k) => all.filter((x) => x.ring === k).map((x) => x.frame).slice(0, 320));
+          const kept = all.filter((x) => per[x.ring].includes(x.frame));
+          const rings = per.map((fs) => ringOf(fs));
+          const opt = (k: number) => ({ keepIn: keep[2 * k], keepOut: keep[2 * k + 1] });
+          // the generic path, frame by frame in time order
+          const ww = new PcapngWriter(join(dir, 'mp-want.pcapng'), [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+          for (const { ring: k, frame: f } of kept) {
+            if (!(f.pkttype === 4 ? opt(k).keepOut : opt(k).keepIn)) continue;
+            const off = per[k].indexOf(f);
+            let p = 48;
+            for (let i = 0; i < off; i++) p += (per[k][i].mac + per[k][i].caplen + 15) & ~15;
+            if (f.vlan !== undefined) ww.packet(k, 0, 0, Uint8Array.of(f.vlan & 0xff), 0, 1, 1, 0);
+            else ww.packet(k, f.sec, f.nsec, rings[k].ring, p + f.mac, f.caplen, f.len, epbDir(f.pkttype));
+          }
+          ww.close();
+          const w = new PcapngWriter(join(dir, 'mp-got.pcapng'), [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
+          const opts = [0, 1].map((ifId) => ({ ifId, ...opt(ifId), slow: ((_b, _o, _c, _l, _s, _n, _t, vlan) => w.packet(ifId, 0, 0, Uint8Array.of(vlan & 0xff), 0, 1, 1, 0)) as FrameHandler }));
+          const fakes = rings.map((r) => new FakeRing(r.ring, r.words));
+          const m = new RingMerge(fakes, new EpbVecWalker(w, opts[0]), opts, 133, 0);
+          m.take();
+          m.write(true, 0);
+          w.close();
+          expect(m.pending).toBe(0);
+          expect(fakes.map((f) => f.released)).toEqual([1, 1]);
+          expect(readFileSync(join(dir, 'mp-got.pcapng')).equals(readFileSync(join(dir, 'mp-want.pcapng')))).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('puts a frame that two CPUs put into a ring late back into time order, and gives each block back only when all of it is written', () => {
     // ring a holds 10, 30, 25 (stamped before 30 on another CPU, put in after it), 50 µs; ring b 20 µs
     const a = ringOf([10, 30, 25, 50].map((us, i) => frame(1000, us * 1000, i)));
@@ -252,9 +297,9 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     const path = join(dir, 'merge-skew.pcapng');
     const w = new PcapngWriter(path, [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
     const opts = [0, 1].map((ifId) => ({ ifId, keepIn: true, keepOut: true, slow: (() => {}) as FrameHandler }));
-    const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133);
+    const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133, 0);
     expect(m.take()).toBe(5);
-    expect(m.write(true)).toBe(5);
+    expect(m.write(true, 0)).toBe(5);
     expect([ra.released, rb.released]).toEqual([1, 1]);
     w.close();
     const fd = openSync(path, 'r');
@@ -277,7 +322,7 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     const path = join(dir, 'merge.pcapng');
     const w = new PcapngWriter(path, [{ name: 'a', linktype: 1, snaplen: 262144 }, { name: 'b', linktype: 1, snaplen: 262144 }]);
     const opts = [0, 1].map((ifId) => ({ ifId, keepIn: true, keepOut: true, slow: (() => {}) as FrameHandler }));
-    const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133);
+    const m = new RingMerge([ra, rb], new EpbVecWalker(w, opts[0]), opts, 133, 0);
     expect(m.take()).toBe(6);
     // b's open block has frames from 45 ms on: up to 1 ms (the skew) before that, so 50 and 70
     // wait (a clock long before the frames' time: the retire timer rules nothing out)
@@ -293,7 +338,7 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     rb.open = 'empty';
     expect(m.write(false, 1000 * 1000 + 100)).toBe(1);
     expect([ra.released, rb.released]).toEqual([1, 1]);
-    expect(m.write(true)).toBe(0);
+    expect(m.write(true, 0)).toBe(0);
     expect([m.captured(0), m.captured(1)]).toEqual([4, 2]);
     w.close();
     // the file: six records, in time order, each on its interface, bytes as the rings hold them
@@ -306,5 +351,30 @@ describe('RingMerge (several rings into one file, in time order, zero-copy)', ()
     } finally {
       closeSync(fd);
     }
+  });
+});
+
+describe('PacketRing over plain memory (what the warm-ups walk)', () => {
+  it('hands over the blocks whose status says so, in order, peeks the open one, takes them back, and closes without a socket', () => {
+    expect(() => PacketRing.overMemory(Buffer.alloc(BS + 16), BS)).toThrow(/not whole blocks/);
+    const mem = Buffer.alloc(4 * BS);
+    const r = PacketRing.overMemory(mem, BS);
+    expect([r.blockCount, r.fd]).toEqual([4, -1]);
+    const ts = new Uint32Array(2);
+    const out: number[] = [];
+    expect(r.takeBlocks(out)).toBe(0);
+    expect(r.peekOpen(ts)).toBe('empty');
+    madeUpFrames(r.words, r.bytes, 0, BS, 1000, 5, 100, [0]);
+    madeUpFrames(r.words, r.bytes, BS, BS, 1001, 7, 100, [0]);
+    r.words[(BS + 8) >>> 2] = 0; // block 1: frames in it, not handed over yet
+    expect(r.takeBlocks(out)).toBe(1);
+    expect(out).toEqual([0]);
+    expect(r.peekOpen(ts)).toBe('open');
+    expect([...ts]).toEqual([1001, 7]);
+    r.releaseBlocks(1);
+    expect(r.words[8 >>> 2]).toBe(0); // block 0 back to the kernel
+    expect(r.stats()).toEqual({ packets: 0, drops: 0 });
+    r.close();
+    expect(r.closed).toBe(true);
   });
 });
