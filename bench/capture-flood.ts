@@ -243,7 +243,7 @@ async function main(): Promise<void> {
       }
       const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
       console.log(
-        `ratio vping/tcpdump: CPU per packet, flood ${ratio(v.floodNsPerPkt, t.floodNsPerPkt)}; whole process ${ratio(v.nsPerPkt, t.nsPerPkt)} (goal ≤ 1.00); ` +
+        `ratio vping/tcpdump: CPU per packet, flood ${ratio(v.floodNsPerPkt, t.floodNsPerPkt)}; whole process ${ratio(v.nsPerPkt, t.nsPerPkt)} (goal ≤ 1.5); ` +
           `start-up ${ratio(v.startNs, t.startNs)}; peak RSS ${ratio(v.peakRss, t.peakRss)}; packets captured ${(v.captured / t.captured).toFixed(3)}`,
       );
     }

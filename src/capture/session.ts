@@ -180,9 +180,11 @@ export class CaptureSession {
     const sink = this.#opts.sink;
     const fast = sink instanceof PcapngWriter && !this.#opts.onFrame && this.#left === Infinity;
     const dir = this.#opts.direction ?? 'inout';
-    // compile the walker before the capture starts (moves ~10 ms of CPU to start-up; saves none)
-    if (fast) EpbVecWalker.warm();
+    // compile the path the frames will take before the capture starts (moves CPU to
+    // start-up; saves none): one ring's blocks straight to the walker, or several through
+    // the merge (which never calls the walker's block path)
     if (fast && this.#ports.length > 1) RingMerge.warm();
+    else if (fast) EpbVecWalker.warm();
     const wos = this.#ports.map((p, i) => ({ ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler }));
     // several rings into one file: one walker, fed in time order across them (merge.ts)
     const merged = fast && this.#ports.length > 1;
