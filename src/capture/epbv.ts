@@ -193,6 +193,10 @@ export class EpbVecWalker {
    * itself off its block's `left`. The caller writes the rest with flush() before a block
    * goes back. The frames were checked when queued (the header and the bytes inside their
    * block, the direction kept). Returns the frames taken from the queues.
+   *
+   * A record is laid out here as #run lays it, line for line. The shared helper this asks for
+   * was measured: a call per frame with the batch state passed in and out made #run's frames
+   * 24 → 35 ns and these 48 → 56 ns (test/unit/capture-epbv pins both to the same bytes).
    */
   emitQueued(qs: readonly FrameQueue[], mark: number): number {
     const sw = this.#sw;
