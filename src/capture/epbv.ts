@@ -91,14 +91,6 @@ export function madeUpFrames(words: Uint32Array, ring: Buffer, blk: number, bs: 
   return n;
 }
 
-/** A made-up ring of one block of `bs` bytes, handed over, full of frames 1,999 ns apart from `offsetNs` on. */
-export function madeUpBlock(bs: number, offsetNs: number): { ring: Buffer; words: Uint32Array } {
-  const ring = Buffer.alloc(bs);
-  const words = new Uint32Array(ring.buffer, ring.byteOffset, bs >>> 2);
-  madeUpFrames(words, ring, 0, bs, 1_700_000_000, offsetNs, 1999, [0]);
-  return { ring, words };
-}
-
 /**
  * One ring's frames taken and not yet written, in time order: a circular queue in typed
  * arrays, as large as the ring can hold frames, so nothing is allocated per frame. A merge
@@ -135,10 +127,6 @@ export class FrameQueue {
     const a = bytes.length > 0 ? addressOf(bytes) : 0n;
     this.addrLo = Number(a & 0xffffffffn);
     this.addrHi = Number(a >> 32n);
-  }
-
-  get size(): number {
-    return this.tail - this.head;
   }
 }
 
@@ -375,20 +363,12 @@ export class EpbVecWalker {
     }
   }
 
-  /** The rings seen, with their addresses as [lo, hi] (each is read once). */
-  readonly #rings: Buffer[] = [];
-  readonly #ringAddr: number[] = [];
-
+  /** The ring walk() is given (one per walker: its address is read once). */
   #setRing(bytes: Buffer): void {
     this.#ring = bytes;
-    let i = this.#rings.indexOf(bytes);
-    if (i < 0) {
-      const ra = bytes.length > 0 ? addressOf(bytes) : 0n;
-      i = this.#rings.push(bytes) - 1;
-      this.#ringAddr.push(Number(ra & 0xffffffffn), Number(ra >> 32n));
-    }
-    this.#addr[2] = this.#ringAddr[2 * i];
-    this.#addr[3] = this.#ringAddr[2 * i + 1];
+    const ra = bytes.length > 0 ? addressOf(bytes) : 0n;
+    this.#addr[2] = Number(ra & 0xffffffffn);
+    this.#addr[3] = Number(ra >> 32n);
   }
 
   /** writev the batch (after whatever the writer holds in its own buffer). */
