@@ -1,6 +1,6 @@
 // writev(2) for the capture hot path: frames go from the mmap'ed ring to the file without
 // JS touching their bytes.
-import koffi from 'koffi';
+import koffi from './koffi.js';
 import { libc } from './ffi.js';
 import { IOVEC } from './socket.js';
 import { EINTR } from './errno.js';

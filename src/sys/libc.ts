@@ -4,7 +4,7 @@
 // whose address must be stored inside another struct (iovec, msghdr) is made with
 // `pinned()` so its memory never moves while a call may use it.
 
-import koffi from 'koffi';
+import koffi from './koffi.js';
 import { libc } from './ffi.js';
 import { SysError, installStrerror } from './errors.js';
 

@@ -1,6 +1,6 @@
 // Interface names ↔ indexes through libc (if_nametoindex opens a socket internally, so
 // it answers for the network namespace of the calling thread: call it inside withNetns).
-import koffi from 'koffi';
+import koffi from './koffi.js';
 import { libc } from './ffi.js';
 import { SysError } from './errors.js';
 

@@ -2,7 +2,8 @@
 // into classic BPF with pcap_compile on a dead handle, so that the kernel runs it
 // (SO_ATTACH_FILTER) and `vping capture -r` can run it too (bpf_filter). libpcap is
 // loaded on first use; without it, a clear error names the Debian package.
-import koffi, { type LibraryHandle } from 'koffi';
+import type { LibraryHandle } from 'koffi';
+import koffi from './koffi.js';
 import { VpingError } from './errors.js';
 
 export const LIBPCAP = 'libpcap.so.0.8';

@@ -1,7 +1,7 @@
 // CPU time with microsecond resolution, for the benchmarks: getrusage(2) through koffi.
 // /proc/PID/stat counts in 10 ms clock ticks, too coarse for a capture that costs tens of
 // ms; the kernel keeps children's CPU in ns and getrusage reports it in µs.
-import koffi from 'koffi';
+import koffi from './koffi.js';
 import { libc } from './ffi.js';
 import { SysError } from './errors.js';
 

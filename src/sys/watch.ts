@@ -2,7 +2,7 @@
 // koffi 3.3.4 calls the callback as (status, events), while its typings declare
 // (events): this wrapper accepts either order, and reports an error status (libuv stops
 // the watch on POLLERR, e.g. when a capture socket's interface goes away) as `error`.
-import koffi from 'koffi';
+import koffi from './koffi.js';
 
 export interface FdWatch {
   stop(): void;
