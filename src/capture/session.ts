@@ -180,14 +180,14 @@ export class CaptureSession {
     const sink = this.#opts.sink;
     const fast = sink instanceof PcapngWriter && !this.#opts.onFrame && this.#left === Infinity;
     const dir = this.#opts.direction ?? 'inout';
-    // compile the path the frames will take before the capture starts (moves CPU to
-    // start-up; saves none): one ring's blocks straight to the walker, or several through
-    // the merge (which never calls the walker's block path)
-    if (fast && this.#ports.length > 1) RingMerge.warm();
-    else if (fast) EpbVecWalker.warm();
-    const wos = this.#ports.map((p, i) => ({ ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler }));
     // several rings into one file: one walker, fed in time order across them (merge.ts)
     const merged = fast && this.#ports.length > 1;
+    // compile the path the frames will take before the capture starts (moves CPU to
+    // start-up; saves none): several rings through the merge (which never calls the
+    // walker's block path), or one ring's blocks straight to the walker
+    if (merged) RingMerge.warm();
+    else if (fast) EpbVecWalker.warm();
+    const wos = this.#ports.map((p, i) => ({ ifId: i, keepIn: dir !== 'out', keepOut: dir !== 'in', slow: p.handler }));
     this.#merge = merged ? new RingMerge(this.#ports.map((p) => p.ring), new EpbVecWalker(sink, wos[0]), wos, this.#holdMs()) : null;
     this.#ports.forEach((p, i) => {
       p.fast = fast && !merged ? new EpbVecWalker(sink, wos[i]) : null;
