@@ -12,7 +12,7 @@ import {
 } from '../src/icmp/format.js';
 import { MAX_THREADS, patternBytes } from '../src/icmp/options.js';
 import { eventJson, statisticsJson } from '../src/icmp/json.js';
-import type { GlobalOptions } from './vping.js';
+import type { GlobalOptions } from './cli.js';
 
 export interface PingCliOptions {
   count?: string;

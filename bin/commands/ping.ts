@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action } from '../run.js';
 import { CLOCK_HELP } from '../args.js';
 import { runPing, type PingCliOptions } from '../ping-run.js';
-import type { GlobalOptions } from '../vping.js';
+import type { GlobalOptions } from '../cli.js';
 
 export function register(program: Command): void {
   program
