@@ -1,7 +1,6 @@
 // The main-thread side of the engine: start the worker (from the main thread, never while
 // switched into a namespace: a thread starts where its creator is), relay what it posts,
 // and stop it. The worker itself enters the namespace to open its socket.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { VpingError, errorFromRecord } from '../sys/errors.js';
@@ -10,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { CTL, checkConfig, type EngineConfig, type EngineMessage } from './engine-core.js';
 import type { FloodTick, PingEvent, ReadyInfo } from './events.js';
 import { MAX_THREADS } from './options.js';
-import { takeSpare, workerPlaces } from './spare.js';
+import { findWorker, takeSpare, workerPlaces } from './spare.js';
 import { mergeFlows, type FlowParts, type Stats } from './stats.js';
 
 /** The compiled worker: beside this file, or in dist/ when running from the TypeScript sources. */
 export function workerPath(name = 'worker.js'): string {
+  const path = findWorker(name);
+  if (path) return path;
   const [here, dist] = workerPlaces(name);
-  if (existsSync(here)) return here;
-  if (existsSync(dist)) return dist;
   throw new VpingError('ENOENT', `the engine worker is not built (no ${here} or ${dist}): run npx tsc -p .`);
 }
 

@@ -19,6 +19,11 @@ export function workerPlaces(name = 'worker.js'): string[] {
   return [fileURLToPath(new URL(`./${name}`, import.meta.url)), fileURLToPath(new URL(`../../dist/src/icmp/${name}`, import.meta.url))];
 }
 
+/** The first of workerPlaces(name) that exists, or null when the worker is not built. */
+export function findWorker(name = 'worker.js'): string | null {
+  return workerPlaces(name).find((p) => existsSync(p)) ?? null;
+}
+
 /** Words of DeferredData.deferred.go: the worker sets LOADED once its modules are in; the main thread sets GO once its config is posted. */
 export const SPARE = { GO: 0, LOADED: 1 } as const;
 
@@ -40,7 +45,7 @@ let spare: Spare | null = null;
 /** Start one engine worker now, to be taken by the next single-flow engine start. Idempotent. */
 export function prestartEngine(): void {
   if (spare) return;
-  const path = workerPlaces().find((p) => existsSync(p));
+  const path = findWorker();
   if (!path) return; // not built: startWorker says so when it is asked for
   const { port1, port2 } = new MessageChannel();
   const go = new SharedArrayBuffer(8);
